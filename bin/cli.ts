@@ -1,0 +1,126 @@
+/**
+ * The handoff CLI's commands and argument parsing; every command's logic lives in lib/.
+ * Exit codes: 0 success, 1 problems found, 2 usage error or unreadable input.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import {
+  mapCommand,
+  planCommand,
+  reportCommand,
+  testPatternCommand,
+  validateCommand,
+} from '../lib/cli/commands.js';
+import { EXIT, type Io, processIo, UsageError } from '../lib/cli/io.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Command = {
+  summary: string;
+  usage: string;
+  options: Options;
+  run: (values: Record<string, unknown>, positionals: string[], io: Io) => number | Promise<number>;
+};
+
+const contracts = { contracts: { type: 'string' } } as const;
+const planFlags = {
+  ...contracts,
+  stage: { type: 'string' },
+  'runbook-base-url': { type: 'string' },
+} as const;
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    summary: 'Check the contracts and report every problem at once',
+    usage: 'handoff validate [--contracts DIR]',
+    options: { ...contracts },
+    run: (v, _p, io) => validateCommand({ contracts: v.contracts as string | undefined }, io),
+  },
+  'test-pattern': {
+    summary: "Test an EventBridge pattern against an event, offline (like EventBridge's TestEventPattern)",
+    usage: 'handoff test-pattern --pattern FILE --event FILE',
+    options: { pattern: { type: 'string' }, event: { type: 'string' } },
+    run: (v, _p, io) =>
+      testPatternCommand(
+        { pattern: v.pattern as string | undefined, event: v.event as string | undefined },
+        io,
+      ),
+  },
+  plan: {
+    summary: 'Show the plan the stacks and the local layer render',
+    usage: 'handoff plan [--json] [--stage STAGE] [--contracts DIR] [--runbook-base-url URL]',
+    options: { ...planFlags, json: { type: 'boolean' } },
+    run: (v, _p, io) => planCommand({ ...planArgs(v), json: v.json === true }, io),
+  },
+  map: {
+    summary: 'Print the integration map (systems, contracts, owners, tiers, Mermaid diagram)',
+    usage: 'handoff map [--format md|json] [--contracts DIR]',
+    options: { ...planFlags, format: { type: 'string' } },
+    run: (v, _p, io) => mapCommand({ ...planArgs(v), format: v.format as string | undefined }, io),
+  },
+  report: {
+    summary: 'Print dependency counts, failure-handling coverage and support visibility',
+    usage: 'handoff report [--json] [--contracts DIR]',
+    options: { ...planFlags, json: { type: 'boolean' } },
+    run: (v, _p, io) => reportCommand({ ...planArgs(v), json: v.json === true }, io),
+  },
+};
+
+function planArgs(v: Record<string, unknown>) {
+  return {
+    contracts: v.contracts as string | undefined,
+    stage: v.stage as string | undefined,
+    runbookBaseUrl: v['runbook-base-url'] as string | undefined,
+  };
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'handoff: declarative integration contracts, rendered to AWS and to a local layer',
+    '',
+    'Usage: handoff <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "handoff <command> --help" for a command\'s options.',
+    'Exit codes: 0 success, 1 problems found, 2 usage error.',
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.out(help());
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`handoff: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${command.usage}\n\n${command.summary}.`);
+    return EXIT.ok;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: false,
+      strict: true,
+    });
+    return await command.run(values, positionals, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.err(`handoff ${name}: ${(error as Error).message}\nUsage: ${command.usage}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
