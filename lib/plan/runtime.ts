@@ -1,0 +1,100 @@
+/**
+ * The runtime plan: the part of the plan a Lambda function needs while running, bundled into it at
+ * synth time (esbuild `define`), so configuration is immutable per deploy and costs no calls.
+ * A sync function gets only its own contract; handoff's own functions get every contract.
+ */
+import type {
+  AlarmPlan,
+  ContractPlan,
+  FunctionKind,
+  FunctionPlan,
+  Plan,
+  SystemPlan,
+  TeamPlan,
+  TierPlan,
+} from './types.js';
+
+/** What a function knows about one alarm (for incidents and the status API); no metric details. */
+export type RuntimeAlarm = Pick<
+  AlarmPlan,
+  | 'name'
+  | 'failureMode'
+  | 'scope'
+  | 'tier'
+  | 'severity'
+  | 'owner'
+  | 'escalation'
+  | 'summary'
+  | 'customerImpact'
+  | 'runbook'
+>;
+
+export interface RuntimePlan {
+  stage: string;
+  prefix: string;
+  fingerprint: string;
+  runbookBaseUrl: string;
+  metricsNamespace: string;
+  busName: string;
+  tables: { syncState: string; operations: string };
+  teams: TeamPlan[];
+  systems: SystemPlan[];
+  tiers: TierPlan[];
+  contracts: ContractPlan[];
+  alarms: RuntimeAlarm[];
+}
+
+/** The global esbuild replaces with the runtime plan's JSON when bundling a function. */
+export const RUNTIME_PLAN_GLOBAL = '__HANDOFF_RUNTIME_PLAN__';
+
+/** Builds the runtime plan for one function (or for the local layer, with every contract). */
+export function runtimePlanFor(plan: Plan, fn?: Pick<FunctionPlan, 'kind' | 'contractId'>): RuntimePlan {
+  const only = fn?.kind === 'sync' ? fn.contractId : undefined;
+  const contracts = only ? plan.contracts.filter((c) => c.id === only) : plan.contracts;
+  const needsAlarms: FunctionKind[] = ['incidents', 'status-api'];
+  return {
+    stage: plan.stage,
+    prefix: plan.prefix,
+    fingerprint: plan.fingerprint,
+    runbookBaseUrl: plan.runbookBaseUrl,
+    metricsNamespace: plan.metricsNamespace,
+    busName: plan.bus.name,
+    tables: { syncState: plan.tables.syncState.name, operations: plan.tables.operations.name },
+    teams: only ? [] : plan.teams,
+    systems: only
+      ? plan.systems.filter((s) =>
+          contracts.some((c) => c.target.system === s.id || c.source.system === s.id),
+        )
+      : plan.systems,
+    tiers: only ? plan.tiers.filter((t) => contracts.some((c) => c.tier === t.name)) : plan.tiers,
+    contracts,
+    alarms:
+      !fn || needsAlarms.includes(fn.kind)
+        ? plan.alarms.map(
+            ({
+              name,
+              failureMode,
+              scope,
+              tier,
+              severity,
+              owner,
+              escalation,
+              summary,
+              customerImpact,
+              runbook,
+            }) => ({
+              name,
+              failureMode,
+              scope,
+              tier,
+              severity,
+              owner,
+              escalation,
+              summary,
+              customerImpact,
+              runbook,
+            }),
+          )
+        : [],
+  };
+}
