@@ -50,8 +50,10 @@ export interface SyncRecord {
   entityType: string;
   entityId: string;
   state: StoredSyncState;
-  /** Highest version claimed for delivery (in_sync: delivered; retrying: being retried). */
-  version: number;
+  /** Highest version claimed for delivery and not rejected (in_sync: delivered; retrying: being retried). */
+  version?: number;
+  /** A version the target or the contract rejected for good (state failed, permanent or config). */
+  failedVersion?: number;
   /** Last version known to be delivered, if any. */
   syncedVersion?: number;
   /** When the last delivered version was claimed (ISO-8601); sort key of `byContract`. */
@@ -74,6 +76,8 @@ export interface SyncRecord {
   /** True when the failing event was sent to the tier's dead-letter queue. */
   deadLettered?: boolean;
   updatedAt: string;
+  /** Incremented by every write; conditional writes compare it (compare-and-swap). */
+  rev: number;
 }
 
 export interface HealthRecord {

@@ -13,6 +13,7 @@ import {
   type ValueRef,
 } from '../model/types.js';
 import { buildAlarms, minutePeriod } from './alarms.js';
+import { RECOVERY_EVENT } from './constants.js';
 import { CONTRACT_FAILURE_MODES, FAILURE_MODES } from './failure-modes.js';
 import { METRICS_SERVICE, names, prefix } from './names.js';
 import {
@@ -46,8 +47,6 @@ export interface PlanOptions {
 
 /** Dead-letter queues keep messages for SQS's maximum: 14 days. */
 export const DEAD_LETTER_RETENTION_DAYS = 14;
-/** Source and detail-type of the event a sync handler puts on the bus when a degraded contract recovers. */
-export const RECOVERY_EVENT = { source: 'handoff.platform', detailType: 'Contract Recovered' } as const;
 /** Seconds a sync handler has beyond its target's timeout, for DynamoDB and the dead-letter queue. */
 export const SYNC_TIMEOUT_MARGIN_SECONDS = 10;
 
@@ -547,3 +546,5 @@ function fingerprint(estate: Estate): string {
 
 /** Tier names in order of importance, most important first. */
 export const TIER_ORDER: Record<TierName, number> = { critical: 0, standard: 1, 'best-effort': 2 };
+
+export { RECOVERY_EVENT } from './constants.js';
