@@ -1,0 +1,217 @@
+/**
+ * The status API's routes, end to end: match, validate, read, build the answer. Takes its clients
+ * as dependencies (handler.ts wires them for Lambda; the local layer and tests pass their own).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RuntimePlan } from '../../lib/plan/runtime.js';
+import type { ContractPlan, TierName } from '../../lib/plan/types.js';
+import type { HealthRecord, IncidentRecord } from '../commons/records.js';
+import {
+  buildContractDetail,
+  buildContractSummary,
+  byHealth,
+  type ContractReads,
+  queueView,
+} from './contracts.js';
+import { buildEntityStatus, contractsFor } from './entities.js';
+import { NotFoundError } from './errors.js';
+import { type ApiRequest, jsonResponse } from './http.js';
+import { incidentDetail, incidentSummary, notesOf } from './incidents.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
+import { buildOwnership } from './ownership.js';
+import { buildPriorities } from './priorities.js';
+import { matchRoute, type RouteDef } from './router.js';
+import {
+  addIncidentNote,
+  decodeCursor,
+  encodeCursor,
+  entityRecords,
+  getIncident,
+  healthRecord,
+  lastSuccess,
+  listIncidents,
+  openIncidents,
+  ownershipItems,
+  queueDepth,
+  type StoreContext,
+  unsyncedItems,
+} from './store.js';
+import {
+  checkContract,
+  checkEntityId,
+  checkEntityType,
+  checkId,
+  checkIncidentQuery,
+  checkNoteBody,
+} from './validate.js';
+
+/** Everything the status API needs. */
+export interface StatusApiDeps {
+  dynamo: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  plan: RuntimePlan;
+  tables: { syncState: string; operations: string };
+  /** Each tier's dead-letter queue URL (for the tier-level depth). */
+  queueUrls: Partial<Record<TierName, string>>;
+  now(): Date;
+  /** Powertools logger; never given events, paths or ids of entities. */
+  logger: Logger;
+}
+
+/** Contracts read in parallel at most (keeps a large estate's list within DynamoDB's comfort). */
+export const CONTRACT_CONCURRENCY = 8;
+
+/** Answers one checked request; throws StatusApiError subclasses for every 4xx. */
+export async function route(
+  deps: StatusApiDeps,
+  request: ApiRequest,
+  signal?: AbortSignal,
+): Promise<{ route: RouteDef; response: APIGatewayProxyStructuredResultV2 }> {
+  const match = matchRoute(request.method, request.segments, request.query);
+  const params = match.params;
+  const ctx: StoreContext = { dynamo: deps.dynamo, sqs: deps.sqs, tables: deps.tables, signal };
+  const { plan } = deps;
+  const ok = (body: unknown, status = 200, headers: Record<string, string> = {}) => ({
+    route: match.route,
+    response: jsonResponse(status, body, headers),
+  });
+
+  switch (match.route.id) {
+    case 'entity': {
+      const type = checkEntityType(plan, params.type ?? '');
+      const contracts = contractsFor(plan, type);
+      const id = checkEntityId(contracts, type, params.id ?? '');
+      const records = await entityRecords(ctx, type, id);
+      // Health decides degraded (retrying records) and auto-redrive wording (failed ones).
+      const needHealth = records.filter((r) => r.state !== 'in_sync').map((r) => r.contractId);
+      const health = new Map<string, HealthRecord | undefined>(
+        await Promise.all(needHealth.map(async (c) => [c, await healthRecord(ctx, c)] as const)),
+      );
+      return ok(buildEntityStatus({ plan, type, id, records, health, now: deps.now() }));
+    }
+    case 'contracts': {
+      const [incidents, queues] = await Promise.all([openIncidents(ctx), tierQueues(deps, ctx)]);
+      const reads = await mapLimit(plan.contracts, CONTRACT_CONCURRENCY, (c) =>
+        contractReads(ctx, c, incidents.items),
+      );
+      const now = deps.now();
+      const contracts = plan.contracts
+        .map((c, i) => buildContractSummary(plan, c, reads[i] as ContractReads, now))
+        .sort(byHealth(plan));
+      return ok({
+        checkedAt: now.toISOString(),
+        contracts,
+        deadLetterQueues: queues,
+        openIncidentsComplete: incidents.complete,
+      });
+    }
+    case 'contract': {
+      const contract = checkContract(plan, params.id ?? '');
+      const [incidents, queue] = await Promise.all([
+        openIncidents(ctx),
+        queueDepth(ctx, deps.queueUrls[contract.tier]),
+      ]);
+      const reads = await contractReads(ctx, contract, incidents.items);
+      return ok(buildContractDetail(plan, contract, reads, queue, deps.now()));
+    }
+    case 'priorities': {
+      const incidents = await openIncidents(ctx);
+      const reads = await mapLimit(plan.contracts, CONTRACT_CONCURRENCY, (c) =>
+        contractReads(ctx, c, incidents.items),
+      );
+      const now = deps.now();
+      const summaries = plan.contracts.map((c, i) =>
+        buildContractSummary(plan, c, reads[i] as ContractReads, now),
+      );
+      const openedAt = new Map<string, string>();
+      for (const incident of incidents.items) {
+        if (!incident.contractId) continue;
+        const known = openedAt.get(incident.contractId);
+        if (!known || incident.openedAt < known) openedAt.set(incident.contractId, incident.openedAt);
+      }
+      return ok(buildPriorities(plan, summaries, openedAt, now));
+    }
+    case 'incidents': {
+      const query = checkIncidentQuery(request.query);
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.state);
+      const page = await listIncidents(ctx, query.state, query.limit, cursor);
+      const now = deps.now();
+      return ok({
+        state: query.state,
+        incidents: page.incidents.map((i) => incidentSummary(plan, i, now)),
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+      });
+    }
+    case 'incident': {
+      const id = checkId(params.id ?? '', 'incident_id');
+      const incident = await getIncident(ctx, id);
+      if (!incident) throw new NotFoundError('incident_not_found', 'no incident has this id');
+      return ok(incidentDetail(plan, incident, deps.now()));
+    }
+    case 'incidentNotes': {
+      const id = checkId(params.id ?? '', 'incident_id');
+      const note = checkNoteBody(request.headers, request.body);
+      const at = deps.now().toISOString();
+      const author = note.author ?? request.callerArn ?? 'unknown caller';
+      const updated: IncidentRecord = await addIncidentNote(ctx, id, { at, author, text: note.text });
+      const notes = notesOf(updated);
+      deps.logger.info('incident note added', { incidentId: id, notesCount: notes.length });
+      return ok({ incidentId: id, note: { at, author, text: note.text }, notesCount: notes.length }, 201, {
+        location: `/v1/incidents/${encodeURIComponent(id)}`,
+      });
+    }
+    case 'ownership': {
+      const items = await ownershipItems(ctx);
+      return ok(buildOwnership(plan, items, deps.now()));
+    }
+    case 'openapi':
+      return ok(OPENAPI_DOCUMENT);
+  }
+}
+
+async function contractReads(
+  ctx: StoreContext,
+  contract: ContractPlan,
+  incidents: IncidentRecord[],
+): Promise<ContractReads> {
+  const [health, lastSuccessAt, unsynced] = await Promise.all([
+    healthRecord(ctx, contract.id),
+    lastSuccess(ctx, contract.id),
+    unsyncedItems(ctx, contract.id),
+  ]);
+  return {
+    health,
+    lastSuccessAt,
+    unsynced,
+    incidents: incidents.filter((i) => i.contractId === contract.id),
+  };
+}
+
+async function tierQueues(deps: StatusApiDeps, ctx: StoreContext) {
+  return Promise.all(
+    deps.plan.tiers.map(async (t) =>
+      queueView(deps.plan, t.name, await queueDepth(ctx, deps.queueUrls[t.name])),
+    ),
+  );
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
