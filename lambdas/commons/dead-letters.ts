@@ -105,7 +105,8 @@ export function readDeadLetter(raw: RawDeadLetter, prefix: string): ReadDeadLett
   const attrs = raw.attributes;
   if (isDestinationRecord(body)) {
     const event = isObject(body.requestPayload) ? body.requestPayload : undefined;
-    const fnName = body.requestContext.functionArn.split(':').at(-1)?.split(':')[0] ?? '';
+    // arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]
+    const fnName = /:function:([^:]+)/.exec(body.requestContext.functionArn)?.[1] ?? '';
     const contractId = attrs[DEAD_LETTER_ATTRIBUTES.contract] ?? contractFromResourceName(fnName, prefix);
     const handlerWritten =
       body.requestContext.condition === 'PermanentFailure' ||

@@ -282,6 +282,7 @@ async function fail(
       failureClass: 'transient',
       code: error.code,
       reason: error.message,
+      error: { name: error.name, message: error.message, code: error.code },
       attempt: attempts,
       lastAttempt,
       degraded: health?.degraded ?? false,
@@ -300,6 +301,7 @@ async function fail(
     failureClass: error.failureClass,
     code: error.code,
     reason: error.message,
+    error: { name: error.name, message: error.message, code: error.code },
   });
   return {
     outcome: 'dead-lettered',
@@ -322,6 +324,7 @@ async function deadLetterUnkeyed(
     failureClass: 'permanent',
     code: error.code,
     reason: error.message,
+    error: { name: error.name, message: error.message, code: error.code },
   });
   return { outcome: 'dead-lettered', failureClass: 'permanent', code: error.code };
 }

@@ -15,6 +15,12 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+// A reader that stops early (`handoff plan --json | head`) closes the pipe: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 /** The process's own terminal. */
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

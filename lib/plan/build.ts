@@ -382,7 +382,7 @@ function platformFunction(
       break;
     case 'staleness':
       Object.assign(environment, { SYNC_TABLE_NAME: { tableName: 'syncState' } });
-      access = [{ kind: 'table', table: 'syncState', actions: ['GetItem', 'Query'] }];
+      access = [{ kind: 'table', table: 'syncState', actions: ['GetItem', 'Query', 'BatchGetItem'] }];
       break;
     case 'incidents':
       Object.assign(environment, { OPERATIONS_TABLE_NAME: { tableName: 'operations' } });
@@ -424,6 +424,9 @@ function platformFunction(
   return {
     name: names.platformFunction(ctx.stage, p.kind),
     kind: p.kind,
+    // One redrive at a time: a queue walk hides messages it is not redriving until it ends, so
+    // two concurrent walks would each miss the other's dead letters.
+    ...(p.kind === 'redrive' ? { reservedConcurrency: 1 } : {}),
     entry: `lambdas/${p.kind}/index.ts`,
     stack: ctx.coreStack,
     description: `handoff platform: ${p.description}`,

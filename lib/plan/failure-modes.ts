@@ -50,7 +50,7 @@ export const FAILURE_MODES: Record<FailureMode, FailureModeInfo> = {
     title: 'Events could not be delivered',
     runbook: 'delivery-failures.md',
     level: 'contract',
-    supportState: 'stale',
+    // The handler never saw these events, so no entity state changes: support sees the last one.
     firstAction:
       'Check the rule target and the function exist and may be invoked; look in the tier dead-letter queue',
   },
@@ -58,7 +58,6 @@ export const FAILURE_MODES: Record<FailureMode, FailureModeInfo> = {
     title: 'Events sent to the dead-letter queue by EventBridge',
     runbook: 'delivery-failures.md#eventbridge-sent-events-to-the-dead-letter-queue',
     level: 'contract',
-    supportState: 'failed',
     firstAction: 'Find why EventBridge could not invoke the handler, fix it, then redrive the dead letters',
   },
   'silent-failure': {

@@ -24,6 +24,7 @@ export const names = {
   archive: (stage: string, tier: TierName) => `${prefix(stage)}-${tier}`,
   alarm: (stage: string, subject: string, failureMode: string) =>
     `${prefix(stage)}-${subject}-${failureMode}`,
+  dashboard: (stage: string) => `${prefix(stage)}`,
   coreStack: (stage: string) => `${prefix(stage)}-core`,
   contractsStack: (stage: string, group: string) => `${prefix(stage)}-contracts-${group}`,
   metricsNamespace: (stage: string) => `Handoff/${stage}`,

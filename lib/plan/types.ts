@@ -213,6 +213,8 @@ export interface FunctionPlan {
   description: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** Reserved concurrency, when the function must not run more than this many at once. */
+  reservedConcurrency?: number;
   /** Asynchronous invocation config (retries of failed runs, on-failure destination). */
   async?: { retry: RetryPlan; onFailureQueue: string };
   environment: Record<string, EnvValue>;
