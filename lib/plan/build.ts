@@ -381,8 +381,13 @@ function platformFunction(
       ];
       break;
     case 'staleness':
-      Object.assign(environment, { SYNC_TABLE_NAME: { tableName: 'syncState' } });
-      access = [{ kind: 'table', table: 'syncState', actions: ['GetItem', 'Query', 'BatchGetItem'] }];
+      Object.assign(environment, { SYNC_TABLE_NAME: { tableName: 'syncState' }, HANDOFF_BUS_NAME: { busName: ctx.busName } });
+      access = [
+        { kind: 'table', table: 'syncState', actions: ['GetItem', 'Query', 'BatchGetItem'] },
+        // Clearing a recovered contract's degraded flag is its only write, on health records only.
+        { kind: 'table', table: 'syncState', actions: ['UpdateItem'], leadingKeys: ['CONTRACT#*'] },
+        { kind: 'bus', busName: ctx.busName },
+      ];
       break;
     case 'incidents':
       Object.assign(environment, { OPERATIONS_TABLE_NAME: { tableName: 'operations' } });
