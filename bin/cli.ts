@@ -11,12 +11,16 @@ import {
   validateCommand,
 } from '../lib/cli/commands.js';
 import { EXIT, type Io, processIo, UsageError } from '../lib/cli/io.js';
+import { localCommand } from '../lib/cli/local.js';
+import { runbooksCommand } from '../lib/runbooks/command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Command = {
   summary: string;
   usage: string;
   options: Options;
+  /** Commands with sub-commands (dlq list|show|redrive) take positionals. */
+  allowPositionals?: boolean;
   run: (values: Record<string, unknown>, positionals: string[], io: Io) => number | Promise<number>;
 };
 
@@ -44,6 +48,37 @@ const COMMANDS: Record<string, Command> = {
         io,
       ),
   },
+  local: {
+    summary: 'Run the whole integration layer on this machine (the same plan and handlers as AWS)',
+    usage: 'handoff local [--contracts DIR] [--data DIR] [--port N] [--time-scale F] [--no-targets]',
+    options: {
+      ...contracts,
+      data: { type: 'string' },
+      port: { type: 'string' },
+      'time-scale': { type: 'string' },
+      'no-targets': { type: 'boolean' },
+      once: { type: 'boolean' },
+    },
+    run: (v, _p, io) =>
+      localCommand(
+        {
+          contracts: v.contracts as string | undefined,
+          data: v.data as string | undefined,
+          port: v.port as string | undefined,
+          timeScale: v['time-scale'] as string | undefined,
+          noTargets: v['no-targets'] === true,
+          once: v.once === true,
+        },
+        io,
+      ),
+  },
+  runbooks: {
+    summary: 'Write the contract runbook pages (runbooks/contracts/), or check every runbook with --check',
+    usage: 'handoff runbooks [--check] [--contracts DIR]',
+    options: { ...contracts, check: { type: 'boolean' } },
+    run: (v, _p, io) =>
+      runbooksCommand({ contracts: v.contracts as string | undefined, check: v.check === true }, io),
+  },
   plan: {
     summary: 'Show the plan the stacks and the local layer render',
     usage: 'handoff plan [--json] [--stage STAGE] [--contracts DIR] [--runbook-base-url URL]',
@@ -58,9 +93,44 @@ const COMMANDS: Record<string, Command> = {
   },
   report: {
     summary: 'Print dependency counts, failure-handling coverage and support visibility',
-    usage: 'handoff report [--json] [--contracts DIR]',
-    options: { ...planFlags, json: { type: 'boolean' } },
-    run: (v, _p, io) => reportCommand({ ...planArgs(v), json: v.json === true }, io),
+    usage: 'handoff report [--json] [--contracts DIR] [--stage STAGE | --local [--data DIR]]',
+    options: {
+      ...planFlags,
+      json: { type: 'boolean' },
+      local: { type: 'boolean' },
+      data: { type: 'string' },
+    },
+    run: async (v, _p, io) => {
+      // With --stage or --local, support visibility is measured from that stage's real incidents.
+      const source = await (await import('../lib/cli/incident-source.js')).incidentsForReport(v, io);
+      if ('exit' in source) return source.exit;
+      const stage = v.local === true ? { stage: 'local' } : {};
+      return reportCommand(
+        { ...planArgs(v), ...stage, json: v.json === true, incidents: source.incidents },
+        io,
+      );
+    },
+  },
+  dlq: {
+    allowPositionals: true,
+    summary: 'List, show and redrive dead letters of a deployed stage or the local layer',
+    usage:
+      'handoff dlq list|show MESSAGE-ID|redrive (--stage STAGE | --local [--data DIR]) [--tier T] [--contract C] [--class C,...] [--dry-run] [--rate N] [--limit N] [--json] [--contracts DIR]',
+    options: {
+      ...contracts,
+      stage: { type: 'string' },
+      local: { type: 'boolean' },
+      data: { type: 'string' },
+      tier: { type: 'string' },
+      contract: { type: 'string' },
+      class: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      rate: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    // Loaded on use, so commands that never touch AWS do not load the AWS SDK.
+    run: async (v, p, io) => (await import('../lib/cli/dlq.js')).dlqCommand(v, p, io),
   },
 };
 
@@ -107,7 +177,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const { values, positionals } = parseArgs({
       args: rest,
       options: command.options,
-      allowPositionals: false,
+      allowPositionals: command.allowPositionals === true,
       strict: true,
     });
     return await command.run(values, positionals, io);

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import type { TablePlan, TablesPlan } from '../../lib/plan/types.js';
+import { createTableInput } from '../../lib/local/dynamo-tables.js';
+import type { TablesPlan } from '../../lib/plan/types.js';
 
 export interface TestDynamo {
   endpoint: string;
@@ -55,34 +56,4 @@ export async function startDynamo(tables: TablesPlan): Promise<TestDynamo> {
   };
 }
 
-/** The CreateTable input for a plan table (on-demand, with its indexes). */
-export function createTableInput(table: TablePlan) {
-  const attributes = new Map<string, 'S' | 'N'>();
-  for (const key of [
-    table.partitionKey,
-    table.sortKey,
-    ...table.indexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])]),
-  ]) {
-    attributes.set(key.name, key.type);
-  }
-  return {
-    TableName: table.name,
-    BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
-      AttributeName,
-      AttributeType,
-    })),
-    KeySchema: [
-      { AttributeName: table.partitionKey.name, KeyType: 'HASH' as const },
-      { AttributeName: table.sortKey.name, KeyType: 'RANGE' as const },
-    ],
-    GlobalSecondaryIndexes: table.indexes.map((index) => ({
-      IndexName: index.name,
-      KeySchema: [
-        { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
-        ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
-      ],
-      Projection: { ProjectionType: 'ALL' as const },
-    })),
-  };
-}
+export { createTableInput } from '../../lib/local/dynamo-tables.js';
