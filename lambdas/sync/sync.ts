@@ -85,7 +85,6 @@ export async function syncEvent(
   invocation: Invocation,
 ): Promise<SyncOutcome> {
   const { contract, logger } = deps;
-  const started = deps.now();
 
   const envelope = readEnvelope(rawEvent);
   logger.appendKeys({
@@ -211,32 +210,46 @@ async function attempt(
   const abort = AbortSignal.timeout(
     Math.max(1, invocation.remainingMs() - (deps.leaseMarginMs ?? LEASE_MARGIN_MS)),
   );
+  let result: Awaited<ReturnType<typeof deps.adapter.deliver>>;
   try {
-    const result = await deps.adapter.deliver({ contract, event, entity, body, signal: abort });
-    const targetMs = Date.now() - sendStarted;
-    if (hot) await deps.store.release(claimed);
-    if (result.outcome === 'superseded') return skipped(deps, 'superseded');
-    deps.metrics.addMetric(SYNC_METRICS.synced, MetricUnit.Count, 1);
-    deps.metrics.addMetric(SYNC_METRICS.targetLatency, MetricUnit.Milliseconds, targetMs);
-    const eventTime = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
-    if (!Number.isNaN(eventTime))
-      deps.metrics.addMetric(
-        SYNC_METRICS.latency,
-        MetricUnit.Milliseconds,
-        Math.max(0, deps.now().getTime() - eventTime),
-      );
-    deps.logger.info('synced', {
-      outcome: 'synced',
-      attempt: claimed.attempts,
-      targetMs,
-      status: result.status,
-      released: hot,
-    });
-    await recovered(deps);
-    return { outcome: 'synced', version: entity.version, attempts: claimed.attempts };
+    result = await deps.adapter.deliver({ contract, event, entity, body, signal: abort });
   } catch (error) {
     return fail(deps, parsed, record, claimed, invocation, classify(error));
   }
+  // The target has the change. Nothing below may turn that into a failure: a retry would send it
+  // again, and a later redrive would apply it a second time under another event id.
+  const targetMs = Date.now() - sendStarted;
+  if (hot) {
+    await deps.store.release(claimed).catch((error: unknown) => {
+      deps.logger.warn('could not release the lease early; waiting deliveries wait for it to end', {
+        error: (error as Error).name,
+      });
+    });
+  }
+  if (result.outcome === 'superseded') return skipped(deps, 'superseded');
+  deps.metrics.addMetric(SYNC_METRICS.synced, MetricUnit.Count, 1);
+  deps.metrics.addMetric(SYNC_METRICS.targetLatency, MetricUnit.Milliseconds, targetMs);
+  const eventTime = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
+  if (!Number.isNaN(eventTime)) {
+    deps.metrics.addMetric(
+      SYNC_METRICS.latency,
+      MetricUnit.Milliseconds,
+      Math.max(0, deps.now().getTime() - eventTime),
+    );
+  }
+  deps.logger.info('synced', {
+    outcome: 'synced',
+    attempt: claimed.attempts,
+    targetMs,
+    status: result.status,
+    released: hot,
+  });
+  await recovered(deps).catch((error: unknown) => {
+    deps.logger.warn('could not record the recovery of a degraded contract; the staleness checker will', {
+      error: (error as Error).name,
+    });
+  });
+  return { outcome: 'synced', version: entity.version, attempts: claimed.attempts };
 }
 
 /** Takes the path a failure's class asks for. Throws for transient failures (Lambda retries). */

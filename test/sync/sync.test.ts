@@ -349,6 +349,23 @@ describe('permanent and config failures', () => {
   });
 });
 
+describe('after a successful send', () => {
+  it('stays a success when the bookkeeping fails, so the change is never sent again under another event', async () => {
+    // Prepare: recording the recovery throws (e.g. DynamoDB throttling right after the send).
+    h.deps.health.recordSuccess = async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    };
+
+    // Act
+    const outcome = await h.run(customerUpdated(id, 3));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'synced', version: 3, attempts: 1 });
+    expect(await h.record('customer', id)).toMatchObject({ state: 'in_sync', version: 3 });
+    expect(h.logs.some((l) => l.includes('could not record the recovery'))).toBe(true);
+  });
+});
+
 describe('target degraded', () => {
   it('marks the contract degraded after the tier threshold, and clears it on the first success with a recovery event', async () => {
     // Prepare: the critical tier degrades after 5 transient failures in 5 minutes; start a fresh window.
