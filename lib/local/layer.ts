@@ -36,6 +36,8 @@ import { buildPlan } from '../plan/build.js';
 import { checkStackSizes } from '../plan/check.js';
 import { type RuntimePlan, runtimePlanFor } from '../plan/runtime.js';
 import type { FunctionPlan, Plan, TierName } from '../plan/types.js';
+// Inbound webhooks (issue 7): the receivers' local wiring lives with the webhook code.
+import { localWebhooks } from '../webhooks/local.js';
 import { type AlarmStatus, alarmStateChangeEvent, alarmValue, nextState } from './alarms.js';
 import { createTableInput } from './dynamo-tables.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
@@ -241,7 +243,9 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       logger: createLogger({ output: logs.sink(fn.name) }),
       metrics: createMetrics(plan.metricsNamespace, { output: emf }),
     });
-    const analyticsEndpoint = targets?.systems.analyticsBus;
+    // Where the eventbridge adapter puts events locally: an explicit endpoint (when the targets run
+    // elsewhere, as in the soak), else the example analytics bus, else this layer's own ingress.
+    const analyticsEndpoint = env.HANDOFF_LOCAL_EVENTBRIDGE_ENDPOINT ?? targets?.systems.analyticsBus;
     const factories: Partial<Record<FunctionPlan['kind'], (fn: FunctionPlan) => HandlerFactory>> = {
       sync: (fn) => () => {
         const pt = powertools(fn);
@@ -469,6 +473,19 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
         })
       : undefined;
 
+    // Inbound webhooks (issue 7): POST /webhooks/<system> runs that system's receiver, as its function
+    // URL would on AWS, with secrets from <data>/secrets.json (generated there when missing).
+    const webhooks = localWebhooks({
+      plan,
+      secretsFile: join(options.dataDir, 'secrets.json'),
+      secrets,
+      env,
+      ddb,
+      events: clientOptions(base),
+      logSink: (name) => logs.sink(name),
+      emf,
+    });
+
     createLayerServer(server, {
       plan,
       busName: plan.bus.name,
@@ -488,6 +505,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       functions,
       logs,
       stats: async () => layerStats({ plan, metrics, invoker, sqs, alarms: states }),
+      extra: [webhooks.route], // inbound webhooks (issue 7)
     });
 
     const endpoints: LocalEndpoints = {

@@ -3,7 +3,11 @@
  * events made from a contract's own sample with a chosen entity and version, and an account of
  * where every sent event ended up (synced, skipped as a duplicate, or in a dead-letter queue).
  */
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { readDeadLetter } from '../../lambdas/commons/dead-letters.js';
 import { extractEntity, normaliseVersion } from '../model/entity.js';
 import type { Contract } from '../model/types.js';
@@ -85,7 +89,10 @@ export interface DeadLetterEntry {
   reason: string;
 }
 
-/** Reads every message of a queue without hiding it (visibility 0), in rounds until no new ids appear. */
+/**
+ * Reads every message of a queue: receives in batches, hiding each message for the walk so the
+ * next receive returns new ones, then makes them all visible again. Nothing is deleted.
+ */
 export async function peekQueue(
   sqs: SQSClient,
   queueUrl: string,
@@ -93,44 +100,59 @@ export async function peekQueue(
   contracts: ContractPlan[],
 ): Promise<DeadLetterEntry[]> {
   const seen = new Map<string, DeadLetterEntry>();
-  for (let round = 0, quiet = 0; round < 500 && quiet < 3; round++) {
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    let fresh = 0;
-    for (const m of out.Messages ?? []) {
-      if (!m.MessageId || seen.has(m.MessageId)) continue;
-      fresh++;
-      const attributes = Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+  const handles: string[] = [];
+  try {
+    for (let round = 0; round < 100_000; round++) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 300,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 0,
+        }),
       );
-      const read = readDeadLetter({ messageId: m.MessageId, body: m.Body ?? '', attributes }, prefix);
-      const contract = contracts.find((c) => c.id === read.summary.contractId);
-      let entityId: string | undefined;
-      let version: number | undefined;
-      if (contract && read.event) {
-        try {
-          const entity = extractEntity(contract.entity, read.event);
-          entityId = entity.id;
-          version = entity.version;
-        } catch {
-          // an event without a usable entity: counted, not attributed
+      const messages = out.Messages ?? [];
+      if (messages.length === 0) break;
+      for (const m of messages) {
+        if (m.ReceiptHandle) handles.push(m.ReceiptHandle);
+        if (!m.MessageId || seen.has(m.MessageId)) continue;
+        const attributes = Object.fromEntries(
+          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+        );
+        const read = readDeadLetter({ messageId: m.MessageId, body: m.Body ?? '', attributes }, prefix);
+        const contract = contracts.find((c) => c.id === read.summary.contractId);
+        let entityId: string | undefined;
+        let version: number | undefined;
+        if (contract && read.event) {
+          try {
+            const entity = extractEntity(contract.entity, read.event);
+            entityId = entity.id;
+            version = entity.version;
+          } catch {
+            // an event without a usable entity: counted, not attributed
+          }
         }
+        seen.set(m.MessageId, {
+          contractId: read.summary.contractId,
+          entityId,
+          version,
+          failureClass: read.summary.failureClass,
+          reason: read.summary.reason,
+        });
       }
-      seen.set(m.MessageId, {
-        contractId: read.summary.contractId,
-        entityId,
-        version,
-        failureClass: read.summary.failureClass,
-        reason: read.summary.reason,
-      });
     }
-    quiet = fresh === 0 ? quiet + 1 : 0;
+  } finally {
+    for (let i = 0; i < handles.length; i += 10) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: handles
+            .slice(i, i + 10)
+            .map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
   }
   return [...seen.values()];
 }

@@ -12,12 +12,13 @@ import {
   type TierName,
   type ValueRef,
 } from '../model/types.js';
-import { buildAlarms, minutePeriod } from './alarms.js';
+import { buildAlarms, buildWebhookAlarms, minutePeriod } from './alarms.js';
 import { RECOVERY_EVENT } from './constants.js';
 import { CONTRACT_FAILURE_MODES, FAILURE_MODES } from './failure-modes.js';
 import { METRICS_SERVICE, names, prefix } from './names.js';
 import {
   type AccessPlan,
+  type AlarmPlan,
   type BusPlan,
   type ContractPlan,
   type EnvValue,
@@ -35,6 +36,7 @@ import {
   type TeamPlan,
   type TierPlan,
   type TopicPlan,
+  type WebhookPlan,
 } from './types.js';
 
 /** Options that are not in the contracts: where it deploys and where runbooks are published. */
@@ -47,8 +49,8 @@ export interface PlanOptions {
 
 /** Dead-letter queues keep messages for SQS's maximum: 14 days. */
 export const DEAD_LETTER_RETENTION_DAYS = 14;
-/** Seconds a sync handler has beyond its target's timeout, for DynamoDB and the dead-letter queue. */
-export const SYNC_TIMEOUT_MARGIN_SECONDS = 10;
+/** Seconds a sync handler has beyond two target timeouts (a lease wait and its own send), for DynamoDB, the queue and lease margins. */
+export const SYNC_TIMEOUT_MARGIN_SECONDS = 15;
 
 const PLATFORM_FUNCTIONS: Array<{
   kind: Exclude<FunctionKind, 'sync'>;
@@ -234,7 +236,8 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
       tier: c.tier,
       stack: c.stack,
       description: `handoff ${c.id}: ${c.source.system} → ${c.target.system} (${c.tier})`.slice(0, 256),
-      timeoutSeconds: c.target.timeoutSeconds + SYNC_TIMEOUT_MARGIN_SECONDS,
+      // Room for one full lease wait (another delivery's send) plus its own send, and the writes.
+      timeoutSeconds: 2 * c.target.timeoutSeconds + SYNC_TIMEOUT_MARGIN_SECONDS,
       memoryMb: 256,
       async: { retry: { ...tier.retries.lambda }, onFailureQueue: tier.deadLetterQueue },
       environment,
@@ -293,7 +296,7 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
   }));
 
   const systemNames = new Map(estate.systems.map((s) => [s.id, s.name]));
-  const alarms = buildAlarms(
+  const alarms: AlarmPlan[] = buildAlarms(
     contractPlans,
     platformFunctions.filter((f) => f.kind !== 'ownership'),
     {
@@ -308,6 +311,47 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
       platformTeam,
       coreStack,
     },
+  );
+
+  const webhooks: WebhookPlan[] = estate.systems.flatMap((system): WebhookPlan[] => {
+    if (!system.webhook) return [];
+    const w = system.webhook;
+    return [
+      {
+        systemId: system.id,
+        systemName: system.name,
+        owner: system.owner,
+        functionName: names.webhookFunction(stage, system.id),
+        path: `/webhooks/${system.id}`,
+        signature: w.signature,
+        secrets: w.secrets,
+        event: w.event,
+        contentTypes: w.contentTypes,
+        maxBodyBytes: w.maxBodyBytes,
+        busName,
+        feeds: contractPlans
+          .filter((c) => c.source.system === system.id && c.source.eventSource === w.event.source)
+          .map((c) => c.id),
+        dedupeDays: WEBHOOK_DEDUPE_DAYS,
+      },
+    ];
+  });
+  const webhookFunctions = webhooks.map((w) =>
+    webhookFunction(w, { stage, coreStack, common: common(), busName }),
+  );
+  alarms.push(
+    ...buildWebhookAlarms(webhooks, contractPlans, {
+      stage,
+      metricsNamespace,
+      runbookBaseUrl: options.runbookBaseUrl,
+      teams,
+      tiers,
+      systemNames,
+      checkerPeriodSeconds: minutePeriod(checkerRate),
+      platformTeam,
+      coreStack,
+      busName,
+    }),
   );
 
   const groups = [...new Set(contractPlans.map((c) => c.stack))].sort();
@@ -334,7 +378,7 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
     tiers,
     contracts: contractPlans,
     routes,
-    functions: [...syncFunctions, ...platformFunctions],
+    functions: [...syncFunctions, ...platformFunctions, ...webhookFunctions],
     queues,
     tables,
     topics,
@@ -342,6 +386,48 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
     schedules,
     internalRoutes,
     stacks,
+    webhooks,
+  };
+}
+
+/** Delivery ids are kept this long: providers retry for up to three days (Stripe), so a week is safe. */
+export const WEBHOOK_DEDUPE_DAYS = 7;
+
+function webhookFunction(
+  w: WebhookPlan,
+  ctx: { stage: string; coreStack: string; common: Record<string, EnvValue>; busName: string },
+): FunctionPlan {
+  const environment: Record<string, EnvValue> = {
+    ...ctx.common,
+    HANDOFF_SYSTEM_ID: { value: w.systemId },
+    OPERATIONS_TABLE_NAME: { tableName: 'operations' },
+    HANDOFF_BUS_NAME: { busName: ctx.busName },
+  };
+  for (const ref of w.secrets)
+    if (typeof ref === 'object' && 'env' in ref) environment[ref.env] = { deployParameter: ref.env };
+  return {
+    name: w.functionName,
+    kind: 'webhook',
+    entry: 'lambdas/webhook/index.ts',
+    systemId: w.systemId,
+    stack: ctx.coreStack,
+    description: `handoff webhook receiver for ${w.systemName}`.slice(0, 256),
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    environment,
+    access: [
+      // Delivery ids only: this system's, and nothing else in the operations table.
+      {
+        kind: 'table',
+        table: 'operations',
+        actions: ['GetItem', 'PutItem', 'UpdateItem'],
+        leadingKeys: [`WEBHOOK#${w.systemId}#*`],
+      },
+      { kind: 'bus', busName: ctx.busName },
+      ...w.secrets.flatMap((ref): AccessPlan[] =>
+        typeof ref === 'object' && 'secret' in ref ? [{ kind: 'secret', secretName: ref.secret }] : [],
+      ),
+    ],
   };
 }
 
@@ -381,7 +467,10 @@ function platformFunction(
       ];
       break;
     case 'staleness':
-      Object.assign(environment, { SYNC_TABLE_NAME: { tableName: 'syncState' }, HANDOFF_BUS_NAME: { busName: ctx.busName } });
+      Object.assign(environment, {
+        SYNC_TABLE_NAME: { tableName: 'syncState' },
+        HANDOFF_BUS_NAME: { busName: ctx.busName },
+      });
       access = [
         { kind: 'table', table: 'syncState', actions: ['GetItem', 'Query', 'BatchGetItem'] },
         // Clearing a recovered contract's degraded flag is its only write, on health records only.
