@@ -8,9 +8,11 @@ import type { Problem } from '../model/problems.js';
 import type { Plan } from './types.js';
 
 /**
- * Contracts per CloudFormation stack. Each contract renders about 17 resources (function, role,
- * policy, log group, invoke config, rule, permission, nine alarms); 25 of them stay well under
- * CloudFormation's 500-resource limit (measured in test/infra/scale.test.ts).
+ * Contracts per CloudFormation stack. Each contract renders 16 resources (function, role, policy,
+ * log group, invoke config, rule, permission, nine alarms), plus one metadata resource per stack:
+ * 25 contracts make 401 of CloudFormation's 500. At that size the binding limit is the template's
+ * size (measured 744 kB of 1 MB with every alarm description at its maximum), not the resource
+ * count; both are asserted in test/infra/scale.test.ts.
  */
 export const MAX_CONTRACTS_PER_STACK = 25;
 
