@@ -132,6 +132,25 @@ const COMMANDS: Record<string, Command> = {
     // Loaded on use, so commands that never touch AWS do not load the AWS SDK.
     run: async (v, p, io) => (await import('../lib/cli/dlq.js')).dlqCommand(v, p, io),
   },
+  webhook: {
+    allowPositionals: true,
+    summary: "Sign a test request for a system's inbound webhook (headers, or a curl command)",
+    usage:
+      'handoff webhook sign --system S --body FILE (--local [--data DIR] | --secret VALUE) [--id ID] [--timestamp UNIX] [--curl [--url URL]] [--contracts DIR]',
+    options: {
+      ...contracts,
+      system: { type: 'string' },
+      body: { type: 'string' },
+      local: { type: 'boolean' },
+      data: { type: 'string' },
+      secret: { type: 'string' },
+      id: { type: 'string' },
+      timestamp: { type: 'string' },
+      curl: { type: 'boolean' },
+      url: { type: 'string' },
+    },
+    run: async (v, p, io) => (await import('../lib/cli/webhook.js')).webhookCommand(v, p, io),
+  },
 };
 
 function planArgs(v: Record<string, unknown>) {

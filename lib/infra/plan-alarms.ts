@@ -92,7 +92,14 @@ const MISSING_DATA: Record<AlarmPlan['treatMissingData'], cloudwatch.TreatMissin
 };
 
 function comparison(value: AlarmPlan['comparison']): keyof typeof cloudwatch.ComparisonOperator {
-  return value === 'GreaterThanThreshold' ? 'GREATER_THAN_THRESHOLD' : 'GREATER_THAN_OR_EQUAL_TO_THRESHOLD';
+  switch (value) {
+    case 'GreaterThanThreshold':
+      return 'GREATER_THAN_THRESHOLD';
+    case 'GreaterThanOrEqualToThreshold':
+      return 'GREATER_THAN_OR_EQUAL_TO_THRESHOLD';
+    case 'LessThanThreshold':
+      return 'LESS_THAN_THRESHOLD';
+  }
 }
 
 /** What CloudWatch would reject in an alarm (or a description missing its runbook), one line per problem. */

@@ -43,6 +43,7 @@ export class StateTables extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: plan.pointInTimeRecovery },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: plan.deletionProtection,
+      ...(plan.ttlAttribute ? { timeToLiveAttribute: plan.ttlAttribute } : {}),
       removalPolicy,
     });
     for (const index of plan.indexes) {

@@ -154,7 +154,11 @@ export function nextState(alarm: AlarmPlan, value: number | undefined, current: 
     }
   }
   const breaching =
-    alarm.comparison === 'GreaterThanOrEqualToThreshold' ? value >= alarm.threshold : value > alarm.threshold;
+    alarm.comparison === 'GreaterThanOrEqualToThreshold'
+      ? value >= alarm.threshold
+      : alarm.comparison === 'GreaterThanThreshold'
+        ? value > alarm.threshold
+        : value < alarm.threshold;
   return breaching ? 'ALARM' : 'OK';
 }
 
@@ -169,7 +173,7 @@ export function alarmStateChangeEvent(
   const reason =
     to.value === undefined
       ? 'no datapoints in the evaluation period (treated as not breaching)'
-      : `Threshold Crossed: 1 datapoint [${to.value}] was ${to.state === 'ALARM' ? '' : 'not '}${alarm.comparison === 'GreaterThanOrEqualToThreshold' ? 'greater than or equal to' : 'greater than'} the threshold (${alarm.threshold}).`;
+      : `Threshold Crossed: 1 datapoint [${to.value}] was ${to.state === 'ALARM' ? '' : 'not '}${{ GreaterThanOrEqualToThreshold: 'greater than or equal to', GreaterThanThreshold: 'greater than', LessThanThreshold: 'less than' }[alarm.comparison]} the threshold (${alarm.threshold}).`;
   return {
     version: '0',
     id: crypto.randomUUID(),

@@ -398,6 +398,9 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
     const states = new Map<string, AlarmStatus>(
       (await journal.getState<Array<[string, AlarmStatus]>>('alarms')) ?? [],
     );
+    const startedAt = Date.now();
+    const periodOf = (a: Plan['alarms'][number]) =>
+      a.metric.kind === 'metric' ? a.metric.metric.periodSeconds : a.metric.periodSeconds;
     const evaluate = async () => {
       for (const queue of plan.queues) {
         const stats = sqs.stats(queue.name);
@@ -417,6 +420,9 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       const now = Date.now();
       let changed = false;
       for (const alarm of plan.alarms) {
+        // An alarm that treats missing data as breaching (the checker's heartbeat) is judged only
+        // once a full period has passed since start: before that, no data means "not yet".
+        if (alarm.treatMissingData === 'breaching' && now - startedAt < periodOf(alarm) * 1000) continue;
         const current = states.get(alarm.name) ?? {
           state: 'INSUFFICIENT_DATA' as const,
           since: new Date(now).toISOString(),

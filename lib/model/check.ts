@@ -82,6 +82,7 @@ export function checkEstate(estate: Estate, yamls: Map<string, YamlFile>, option
       at,
       problems,
     );
+    if (system.webhook) problems.push(...checkWebhook(system, file, i, at, estate));
     system.endpoints.forEach((endpoint, j) => {
       if (endpoint.kind === 'http') {
         const { min, max } = LIMITS.httpTimeoutSeconds;
@@ -127,6 +128,81 @@ export function checkEstate(estate: Estate, yamls: Map<string, YamlFile>, option
         (path, message) => at(contract.source_.file, path, message),
       ),
     );
+  }
+  return problems;
+}
+
+function checkWebhook(
+  system: Estate['systems'][number],
+  file: string,
+  i: number,
+  at: (file: string, path: Array<string | number>, message: string) => Problem,
+  estate: Estate,
+): Problem[] {
+  const problems: Problem[] = [];
+  const webhook = system.webhook;
+  if (!webhook) return problems;
+  const base = ['systems', i, 'webhook'];
+  if (system.id.length > 30) {
+    problems.push(
+      at(
+        file,
+        ['systems', i, 'id'],
+        `is ${system.id.length} characters; a system with a webhook may have at most 30 (its receiver's AWS name is derived from it)`,
+      ),
+    );
+  }
+  const fields = {
+    detailType: webhook.event.detailType,
+    id: webhook.event.id,
+    time: webhook.event.time,
+    detail: webhook.event.detail,
+  } as const;
+  for (const [field, expression] of Object.entries(fields)) {
+    if (expression === undefined) continue;
+    const error = checkExpression(expression);
+    if (error)
+      problems.push(
+        at(
+          file,
+          [...base, 'event', field],
+          `is not a valid JMESPath expression over {body, headers} (${error})`,
+        ),
+      );
+  }
+  if (webhook.signature.scheme !== 'hmac-sha256') {
+    const t = webhook.signature.toleranceSeconds;
+    if (t < 30 || t > 3600)
+      problems.push(
+        at(
+          file,
+          [...base, 'signature', 'tolerance'],
+          `is ${t}s; expected between 30s and 1h (a replay window)`,
+        ),
+      );
+  }
+  const fed = estate.contracts.filter(
+    (c) => c.source.system === system.id && c.source.eventSource === webhook.event.source,
+  );
+  if (fed.length === 0) {
+    problems.push(
+      at(
+        file,
+        [...base, 'event', 'source'],
+        `is "${webhook.event.source}", but no contract reads source "${webhook.event.source}" from system "${system.id}"; the webhook's events would route nowhere`,
+      ),
+    );
+  }
+  for (const [providerType, detailType] of Object.entries(webhook.event.detailTypes ?? {})) {
+    if (!fed.some((c) => c.source.detailType === detailType)) {
+      problems.push(
+        at(
+          file,
+          [...base, 'event', 'detailTypes', providerType],
+          `maps to "${detailType}", which no contract of system "${system.id}" reads`,
+        ),
+      );
+    }
   }
   return problems;
 }

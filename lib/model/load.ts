@@ -22,6 +22,8 @@ import {
   type Tier,
   type TierDocument,
   type TierName,
+  type Webhook,
+  type WebhookDocument,
 } from './types.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
 
@@ -30,6 +32,12 @@ export const SHARED_FILES = { systems: 'systems.yaml', teams: 'teams.yaml', tier
 
 /** Default per-request timeout for HTTP endpoints. */
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 5;
+/** Webhook defaults: a five-minute replay window, JSON bodies, EventBridge's event size limit. */
+export const WEBHOOK_DEFAULTS = {
+  toleranceSeconds: 300,
+  contentTypes: ['application/json'],
+  maxBodyBytes: 262_144,
+} as const;
 
 /** What loading a contracts folder produced. `estate` is set only when there are no problems. */
 export interface LoadResult {
@@ -220,8 +228,36 @@ function resolveSystems(yaml: YamlFile, badItems: Set<number>): System[] {
               }
             : { id: endpoint.id, kind: 'eventbridge', busArn: endpoint.busArn },
       ),
+      ...(system.webhook ? { webhook: resolveWebhook(system.webhook) } : {}),
       source: { file: yaml.file, line: yaml.lineOf(['systems', index]) },
     }));
+}
+
+function resolveWebhook(doc: WebhookDocument): Webhook {
+  const tolerance = (value: unknown) =>
+    value === undefined ? WEBHOOK_DEFAULTS.toleranceSeconds : seconds(value);
+  const signature: Webhook['signature'] =
+    doc.signature.scheme === 'hmac-sha256'
+      ? {
+          scheme: 'hmac-sha256',
+          header: doc.signature.header.toLowerCase(),
+          encoding: doc.signature.encoding ?? 'hex',
+          prefix: doc.signature.prefix ?? '',
+        }
+      : doc.signature.scheme === 'stripe'
+        ? {
+            scheme: 'stripe',
+            header: (doc.signature.header ?? 'Stripe-Signature').toLowerCase(),
+            toleranceSeconds: tolerance(doc.signature.tolerance),
+          }
+        : { scheme: 'standard-webhooks', toleranceSeconds: tolerance(doc.signature.tolerance) };
+  return {
+    signature,
+    secrets: doc.secrets,
+    event: { ...doc.event, detail: doc.event.detail ?? 'body' },
+    contentTypes: doc.contentTypes ?? [...WEBHOOK_DEFAULTS.contentTypes],
+    maxBodyBytes: doc.maxBodySize ?? WEBHOOK_DEFAULTS.maxBodyBytes,
+  };
 }
 
 function resolveContract(

@@ -67,12 +67,33 @@ export interface EventBridgeEndpointDocument {
 
 export type EndpointDocument = HttpEndpointDocument | EventBridgeEndpointDocument;
 
+export type WebhookSignatureDocument =
+  | { scheme: 'hmac-sha256'; header: string; encoding?: 'hex' | 'base64'; prefix?: string }
+  | { scheme: 'stripe'; header?: string; tolerance?: DurationInput }
+  | { scheme: 'standard-webhooks'; tolerance?: DurationInput };
+
+export interface WebhookDocument {
+  signature: WebhookSignatureDocument;
+  secrets: ValueRef[];
+  event: {
+    source: string;
+    detailType: string;
+    detailTypes?: Record<string, string>;
+    id: string;
+    time?: string;
+    detail?: string;
+  };
+  contentTypes?: string[];
+  maxBodySize?: number;
+}
+
 export interface SystemDocument {
   id: string;
   name: string;
   owner: string;
   description: string;
   endpoints?: EndpointDocument[];
+  webhook?: WebhookDocument;
 }
 
 /** A body mapping: each field is a JMESPath expression over the event, or a nested mapping. */
@@ -168,12 +189,35 @@ export interface EventBridgeEndpoint {
 
 export type Endpoint = HttpEndpoint | EventBridgeEndpoint;
 
+/** How a webhook request is signed, resolved (header names lower-case, tolerances in seconds). */
+export type WebhookSignature =
+  | { scheme: 'hmac-sha256'; header: string; encoding: 'hex' | 'base64'; prefix: string }
+  | { scheme: 'stripe'; header: string; toleranceSeconds: number }
+  | { scheme: 'standard-webhooks'; toleranceSeconds: number };
+
+export interface Webhook {
+  signature: WebhookSignature;
+  /** One secret, or two while rotating. */
+  secrets: ValueRef[];
+  event: {
+    source: string;
+    detailType: string;
+    detailTypes?: Record<string, string>;
+    id: string;
+    time?: string;
+    detail: string;
+  };
+  contentTypes: string[];
+  maxBodyBytes: number;
+}
+
 export interface System {
   id: string;
   name: string;
   owner: string;
   description: string;
   endpoints: Endpoint[];
+  webhook?: Webhook;
   source: SourceRef;
 }
 

@@ -7,7 +7,13 @@
 import { durationInWords, formatDuration } from '../model/duration.js';
 import type { Severity, TierName } from '../model/types.js';
 import { FAILURE_MODES } from './failure-modes.js';
-import { CHECKER_METRICS, contractDimensions, SYNC_METRICS } from './metrics.js';
+import {
+  CHECKER_METRICS,
+  contractDimensions,
+  SYNC_METRICS,
+  systemDimensions,
+  WEBHOOK_METRICS,
+} from './metrics.js';
 import { names } from './names.js';
 import type {
   AlarmMetricPlan,
@@ -18,6 +24,7 @@ import type {
   MetricPlan,
   TeamPlan,
   TierPlan,
+  WebhookPlan,
 } from './types.js';
 
 /** CloudWatch's limit on an alarm description. */
@@ -53,7 +60,48 @@ export function buildAlarms(
       .filter((tier) => tier.contracts.length > 0)
       .flatMap((tier) => tierAlarms(tier, contracts, ctx)),
     ...platformFunctions.map((fn) => platformAlarm(fn, ctx)),
+    ...platformFunctions.filter((fn) => fn.kind === 'staleness').map((fn) => heartbeatAlarm(fn, ctx)),
   ];
+}
+
+/**
+ * The staleness checker must run: if it stops without failing, the staleness and degraded alarms
+ * see no data and stay OK. Missing invocations over three scheduled periods is breaching.
+ */
+function heartbeatAlarm(fn: FunctionPlan, ctx: AlarmContext): AlarmPlan {
+  const period = minutePeriod(ctx.checkerPeriodSeconds * 3);
+  return finish(
+    {
+      name: names.alarm(ctx.stage, 'platform-staleness', 'heartbeat'),
+      failureMode: 'platform-errors',
+      scope: { kind: 'platform', functionName: fn.name },
+      tier: 'platform',
+      severity: 'ticket',
+      metric: {
+        kind: 'metric',
+        metric: {
+          namespace: 'AWS/Lambda',
+          metricName: 'Invocations',
+          dimensions: { FunctionName: fn.name },
+          statistic: 'Sum',
+          periodSeconds: period,
+        },
+      },
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // No invocations at all is exactly the failure this alarm is for.
+      treatMissingData: 'breaching',
+      owner: ctx.platformTeam,
+      escalation: [ctx.platformTeam],
+      summary: `${fn.name} has not run for ${formatDuration(period)} (it runs every ${formatDuration(ctx.checkerPeriodSeconds)}).`,
+      customerImpact:
+        'No direct customer impact, but while it does not run, stale entities and degraded targets are not detected, so their alarms stay silent.',
+      stack: ctx.coreStack,
+    },
+    ctx,
+  );
 }
 
 function contractAlarms(contract: ContractPlan, ctx: AlarmContext): AlarmPlan[] {
@@ -285,6 +333,106 @@ function platformAlarm(fn: FunctionPlan, ctx: AlarmContext): AlarmPlan {
     },
     ctx,
   );
+}
+
+/** Signature failures that raise the alarm in five minutes: one may be a probe, five are a pattern. */
+export const WEBHOOK_SIGNATURE_THRESHOLD = 5;
+const SEVERITY_ORDER = { page: 0, ticket: 1, digest: 2 } as const;
+
+/** Alarms of each inbound webhook: signatures failing (usually a rotated secret) and puts failing. */
+export function buildWebhookAlarms(
+  webhooks: WebhookPlan[],
+  contracts: ContractPlan[],
+  ctx: AlarmContext & { busName: string },
+): AlarmPlan[] {
+  return webhooks.flatMap((w) => {
+    const fed = contracts.filter((c) => w.feeds.includes(c.id));
+    // As urgent as the most important contract the webhook feeds.
+    const severity =
+      fed.map((c) => tierOf(ctx, c.tier).severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0] ??
+      'ticket';
+    const tier = fed
+      .map((c) => c.tier)
+      .sort(
+        (a, b) =>
+          ['critical', 'standard', 'best-effort'].indexOf(a) -
+          ['critical', 'standard', 'best-effort'].indexOf(b),
+      )[0];
+    const impact = `Changes ${w.systemName} sends stop reaching handoff, so ${fed.length === 0 ? 'no contract' : fed.map((c) => c.id).join(', ')} ${fed.length === 1 ? 'falls' : 'fall'} behind; ${w.systemName} retries deliveries handoff did not accept, for a limited time.`;
+    const metric = (name: string, reason?: 'signature'): MetricPlan => ({
+      namespace: ctx.metricsNamespace,
+      metricName: name,
+      dimensions: systemDimensions(w.systemId, reason),
+      statistic: 'Sum',
+      periodSeconds: FIVE_MINUTES,
+    });
+    const base = {
+      scope: { kind: 'system' as const, systemId: w.systemId },
+      tier: tier ?? ('platform' as const),
+      severity,
+      comparison: 'GreaterThanOrEqualToThreshold' as const,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // Emitted only when requests arrive: no data means no rejections.
+      treatMissingData: 'notBreaching' as const,
+      customerImpact: impact,
+      stack: ctx.coreStack,
+    };
+    // The receiver's own errors (a cold start that fails, say): requests then fail before any metric.
+    const receiverErrors = finish(
+      {
+        ...base,
+        name: names.alarm(ctx.stage, `platform-webhook-${w.systemId}`, 'errors'),
+        failureMode: 'platform-errors',
+        scope: { kind: 'platform', functionName: w.functionName },
+        tier: 'platform',
+        metric: {
+          kind: 'metric',
+          metric: {
+            namespace: 'AWS/Lambda',
+            metricName: 'Errors',
+            dimensions: { FunctionName: w.functionName },
+            statistic: 'Sum',
+            periodSeconds: FIVE_MINUTES,
+          },
+        },
+        threshold: 1,
+        owner: ctx.platformTeam,
+        escalation: [ctx.platformTeam, w.owner],
+        summary: `${w.functionName} failed in the last 5m; ${w.systemName} gets errors and retries its deliveries.`,
+      },
+      ctx,
+    );
+    return [
+      receiverErrors,
+      finish(
+        {
+          ...base,
+          name: names.alarm(ctx.stage, `webhook-${w.systemId}`, 'signatures'),
+          failureMode: 'webhook-signatures',
+          metric: { kind: 'metric', metric: metric(WEBHOOK_METRICS.rejected, 'signature') },
+          threshold: WEBHOOK_SIGNATURE_THRESHOLD,
+          owner: w.owner,
+          escalation: [w.owner, ctx.platformTeam],
+          summary: `${w.systemName} webhook: ${WEBHOOK_SIGNATURE_THRESHOLD} or more requests in 5m had signatures handoff could not verify (usually a rotated secret); they were refused with 401 and ${w.systemName} will retry them.`,
+        },
+        ctx,
+      ),
+      finish(
+        {
+          ...base,
+          name: names.alarm(ctx.stage, `webhook-${w.systemId}`, 'put-failures'),
+          failureMode: 'webhook-put-failures',
+          metric: { kind: 'metric', metric: metric(WEBHOOK_METRICS.putFailed) },
+          threshold: 1,
+          owner: ctx.platformTeam,
+          escalation: [ctx.platformTeam, w.owner],
+          summary: `${w.systemName} webhook: verified events could not be put on ${ctx.busName}; handoff answered 503 so ${w.systemName} retries them.`,
+        },
+        ctx,
+      ),
+    ];
+  });
 }
 
 type AlarmDraft = Omit<AlarmPlan, 'runbook' | 'description'>;

@@ -583,6 +583,8 @@ export function buildTables(stage: string): TablesPlan {
       deletionProtection,
       purpose:
         'Ownership (SYSTEM#, TEAM#, CONTRACT#), incidents (INCIDENT#<id>) and open-incident locks per alarm (ALARM#<name>)',
+      // Webhook delivery ids expire once providers stop retrying (dynalite ignores TTL; nothing depends on it).
+      ttlAttribute: 'expiresAt',
     },
   };
 }

@@ -10,7 +10,7 @@ export interface FailureModeInfo {
   /** Runbook page (and anchor) under `runbooks/`. */
   runbook: string;
   /** Contract-level modes are watched per contract; tier-level per tier; platform per handoff function. */
-  level: 'contract' | 'tier' | 'platform';
+  level: 'contract' | 'tier' | 'platform' | 'system';
   /** What support sees in the status API while this failure lasts (undefined: no entity-level state). */
   supportState?: 'retrying' | 'degraded' | 'stale' | 'failed';
   /** What the next action for on-call starts with. */
@@ -97,6 +97,18 @@ export const FAILURE_MODES: Record<FailureMode, FailureModeInfo> = {
     supportState: 'failed',
     firstAction: "Check the contract's endpoint settings and secret; the owning team must fix configuration",
   },
+  'webhook-signatures': {
+    title: 'Webhook requests with bad signatures',
+    runbook: 'webhook-signatures.md',
+    level: 'system',
+    firstAction: "Compare the provider's signing secret with handoff's; a rotated secret is the usual cause",
+  },
+  'webhook-put-failures': {
+    title: 'Webhook events could not be put on the bus',
+    runbook: 'webhook-put-failures.md',
+    level: 'system',
+    firstAction: 'Check EventBridge and the receiver role; the provider retries what handoff did not accept',
+  },
   'platform-errors': {
     title: "handoff's own function failing",
     runbook: 'platform-errors.md',
@@ -114,4 +126,9 @@ export const CONTRACT_FAILURE_MODES = (Object.keys(FAILURE_MODES) as FailureMode
 /** Failure modes watched for every tier. */
 export const TIER_FAILURE_MODES = (Object.keys(FAILURE_MODES) as FailureMode[]).filter(
   (mode) => FAILURE_MODES[mode].level === 'tier',
+);
+
+/** Failure modes watched for every system with an inbound webhook. */
+export const SYSTEM_FAILURE_MODES = (Object.keys(FAILURE_MODES) as FailureMode[]).filter(
+  (mode) => FAILURE_MODES[mode].level === 'system',
 );

@@ -35,3 +35,26 @@ export function contractDimensions(contractId: string, tier: string): Record<str
     [CONTRACT_DIMENSIONS.tier]: tier,
   };
 }
+
+/** Metrics the webhook receivers emit, with the System dimension (and Reason for rejections). */
+export const WEBHOOK_METRICS = {
+  accepted: 'WebhookAccepted',
+  duplicate: 'WebhookDuplicate',
+  rejected: 'WebhookRejected',
+  putFailed: 'WebhookPutFailed',
+} as const;
+
+/** Why a webhook request was rejected (the Reason dimension). */
+export const WEBHOOK_REJECTIONS = [
+  'signature',
+  'malformed',
+  'too-large',
+  'content-type',
+  'unknown-type',
+] as const;
+export type WebhookRejection = (typeof WEBHOOK_REJECTIONS)[number];
+
+/** The exact dimension set of a webhook metric. */
+export function systemDimensions(systemId: string, reason?: WebhookRejection): Record<string, string> {
+  return { service: METRICS_SERVICE, System: systemId, ...(reason ? { Reason: reason } : {}) };
+}

@@ -17,6 +17,7 @@ export const names = {
   contractFunction: (stage: string, contractId: string) => `${prefix(stage)}-${contractId}`,
   contractRule: (stage: string, contractId: string) => `${prefix(stage)}-${contractId}`,
   platformFunction: (stage: string, kind: string) => `${prefix(stage)}-platform-${kind}`,
+  webhookFunction: (stage: string, systemId: string) => `${prefix(stage)}-platform-webhook-${systemId}`,
   platformRule: (stage: string, id: string) => `${prefix(stage)}-platform-${id}`,
   deadLetterQueue: (stage: string, tier: TierName) => `${prefix(stage)}-dlq-${tier}`,
   table: (stage: string, id: 'sync-state' | 'operations') => `${prefix(stage)}-${id}`,

@@ -12,6 +12,7 @@ import type {
   SystemPlan,
   TeamPlan,
   TierPlan,
+  WebhookPlan,
 } from './types.js';
 
 /** What a function knows about one alarm (for incidents and the status API); no metric details. */
@@ -42,15 +43,23 @@ export interface RuntimePlan {
   tiers: TierPlan[];
   contracts: ContractPlan[];
   alarms: RuntimeAlarm[];
+  webhooks: WebhookPlan[];
 }
 
 /** The global esbuild replaces with the runtime plan's JSON when bundling a function. */
 export const RUNTIME_PLAN_GLOBAL = '__HANDOFF_RUNTIME_PLAN__';
 
 /** Builds the runtime plan for one function (or for the local layer, with every contract). */
-export function runtimePlanFor(plan: Plan, fn?: Pick<FunctionPlan, 'kind' | 'contractId'>): RuntimePlan {
+export function runtimePlanFor(
+  plan: Plan,
+  fn?: Pick<FunctionPlan, 'kind' | 'contractId' | 'systemId'>,
+): RuntimePlan {
   const only = fn?.kind === 'sync' ? fn.contractId : undefined;
-  const contracts = only ? plan.contracts.filter((c) => c.id === only) : plan.contracts;
+  const contracts = only
+    ? plan.contracts.filter((c) => c.id === only)
+    : fn?.kind === 'webhook'
+      ? []
+      : plan.contracts;
   const needsAlarms: FunctionKind[] = ['incidents', 'status-api'];
   return {
     stage: plan.stage,
@@ -96,5 +105,12 @@ export function runtimePlanFor(plan: Plan, fn?: Pick<FunctionPlan, 'kind' | 'con
             }),
           )
         : [],
+    // A receiver knows only its own system's webhook.
+    webhooks:
+      fn?.kind === 'webhook'
+        ? plan.webhooks.filter((w) => w.systemId === fn.systemId)
+        : fn?.kind === 'sync'
+          ? []
+          : plan.webhooks,
   };
 }

@@ -4,7 +4,7 @@
  * neither re-reads YAML. Every physical name is decided here, so alarms, dashboards, runbooks and
  * CLI commands can name resources without cross-stack references.
  */
-import type { HttpAuth, Mapping, Severity, TierName, ValueRef } from '../model/types.js';
+import type { HttpAuth, Mapping, Severity, TierName, ValueRef, WebhookSignature } from '../model/types.js';
 
 export type { Severity, TierName, ValueRef } from '../model/types.js';
 
@@ -39,6 +39,36 @@ export interface Plan {
   internalRoutes: InternalRoutePlan[];
   /** How contracts are grouped into CloudFormation stacks. */
   stacks: StackPlan[];
+  /** Inbound webhooks: systems that call handoff, each with its own receiver. */
+  webhooks: WebhookPlan[];
+}
+
+/** One system's inbound webhook and its receiver function. */
+export interface WebhookPlan {
+  systemId: string;
+  systemName: string;
+  owner: string;
+  /** Receiver function (behind a Lambda function URL on AWS; under the layer's port locally). */
+  functionName: string;
+  /** Path on the local layer, and the documented path of the function URL. */
+  path: string;
+  signature: WebhookSignature;
+  secrets: ValueRef[];
+  event: {
+    source: string;
+    detailType: string;
+    detailTypes?: Record<string, string>;
+    id: string;
+    time?: string;
+    detail: string;
+  };
+  contentTypes: string[];
+  maxBodyBytes: number;
+  busName: string;
+  /** Contracts its events feed. */
+  feeds: string[];
+  /** How long delivery ids are remembered to drop replays. */
+  dedupeDays: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +198,14 @@ export interface InternalRoutePlan {
 // Functions, queues, tables, topics, schedules, archive
 // ---------------------------------------------------------------------------------------------
 
-export type FunctionKind = 'sync' | 'status-api' | 'staleness' | 'incidents' | 'redrive' | 'ownership';
+export type FunctionKind =
+  | 'sync'
+  | 'status-api'
+  | 'staleness'
+  | 'incidents'
+  | 'redrive'
+  | 'ownership'
+  | 'webhook';
 
 /** An environment variable's value: literal, or a reference to something the renderer knows. */
 export type EnvValue =
@@ -208,6 +245,8 @@ export interface FunctionPlan {
   /** Source entry, relative to the project root. */
   entry: string;
   contractId?: string;
+  /** The system of a webhook receiver. */
+  systemId?: string;
   tier?: TierName;
   stack: string;
   description: string;
@@ -252,6 +291,8 @@ export interface TablePlan {
   indexes: IndexPlan[];
   pointInTimeRecovery: true;
   deletionProtection: boolean;
+  /** Attribute holding an expiry time (epoch seconds) after which DynamoDB deletes the item. */
+  ttlAttribute?: string;
   purpose: string;
 }
 
@@ -303,7 +344,9 @@ export type FailureMode =
   | 'target-degraded'
   | 'schema-rejections'
   | 'config-errors'
-  | 'platform-errors';
+  | 'platform-errors'
+  | 'webhook-signatures'
+  | 'webhook-put-failures';
 
 export interface MetricPlan {
   /** 'AWS/Lambda', 'AWS/Events', 'AWS/SQS', or handoff's own namespace. */
@@ -328,7 +371,8 @@ export type AlarmMetricPlan =
 export type AlarmScope =
   | { kind: 'contract'; contractId: string }
   | { kind: 'tier'; tier: TierName }
-  | { kind: 'platform'; functionName: string };
+  | { kind: 'platform'; functionName: string }
+  | { kind: 'system'; systemId: string };
 
 export interface AlarmPlan {
   /** Physical alarm name (unique per stage). */
@@ -339,7 +383,7 @@ export interface AlarmPlan {
   severity: Severity;
   metric: AlarmMetricPlan;
   threshold: number;
-  comparison: 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold';
+  comparison: 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold';
   evaluationPeriods: number;
   datapointsToAlarm: number;
   /** Some AWS metrics are emitted only when non-zero: missing data then means "nothing wrong". */

@@ -27,7 +27,7 @@ export interface Report {
     supportVisibleFailureStates: number;
   };
   failureHandling: {
-    /** Failure modes across all contracts (contract-level and the tier-level ones of its tier). */
+    /** Failure modes across all contracts (contract-level and the tier-level ones of its tier), and of each webhook. */
     failureModes: number;
     withAlarm: number;
     withRunbook: number;
@@ -68,7 +68,7 @@ export function buildReport(plan: Plan, inputs: ReportInputs): Report {
         : `${c.target.system}:bus ${c.target.detailType}`,
     ),
   );
-  const webhooks = inputs.webhookPaths ?? 0;
+  const webhooks = inputs.webhookPaths ?? plan.webhooks.length;
   const modes = Object.keys(FAILURE_MODES) as FailureMode[];
   const states = new Set(modes.map((m) => FAILURE_MODES[m].supportState).filter(Boolean));
 
@@ -81,7 +81,9 @@ export function buildReport(plan: Plan, inputs: ReportInputs): Report {
   let fullyHandled = 0;
   for (const contract of plan.contracts) {
     const escalationOk = contract.escalation.length > 0 && contract.escalation.every((t) => teamIds.has(t));
-    for (const mode of modes.filter((m) => FAILURE_MODES[m].level !== 'platform')) {
+    for (const mode of modes.filter(
+      (m) => FAILURE_MODES[m].level === 'contract' || FAILURE_MODES[m].level === 'tier',
+    )) {
       failureModes++;
       const level = FAILURE_MODES[mode].level;
       const alarm = plan.alarms.find((a) =>
@@ -104,6 +106,33 @@ export function buildReport(plan: Plan, inputs: ReportInputs): Report {
         .map(([what]) => what);
       if (missing.length === 0) fullyHandled++;
       else silent.push({ contract: contract.id, failureMode: mode, missing });
+    }
+  }
+
+  // Each inbound webhook's own failure modes, owned by the system that calls handoff.
+  for (const webhook of plan.webhooks) {
+    for (const mode of modes.filter((m) => FAILURE_MODES[m].level === 'system')) {
+      failureModes++;
+      const alarm = plan.alarms.find(
+        (a) => a.failureMode === mode && a.scope.kind === 'system' && a.scope.systemId === webhook.systemId,
+      );
+      const checks = {
+        alarm: alarm !== undefined && alarm.threshold > 0,
+        runbook: alarm !== undefined && inputs.runbookExists(alarm.runbook.path),
+        escalation:
+          (alarm?.escalation ?? []).length > 0 && (alarm?.escalation ?? []).every((t) => teamIds.has(t)),
+        // The provider retries what handoff refuses: that is the fallback.
+        fallback: true,
+      };
+      withAlarm += Number(checks.alarm);
+      withRunbook += Number(checks.runbook);
+      withEscalation += Number(checks.escalation);
+      withFallback += Number(checks.fallback);
+      const missing = Object.entries(checks)
+        .filter(([, ok]) => !ok)
+        .map(([what]) => what);
+      if (missing.length === 0) fullyHandled++;
+      else silent.push({ contract: `webhook:${webhook.systemId}`, failureMode: mode, missing });
     }
   }
 

@@ -411,6 +411,10 @@ function firesWhen(alarm: AlarmPlan, contract: ContractPlan, tier: TierPlan, ctx
       return `${t} or more events failed on credentials or configuration in ${period}`;
     case 'platform-errors':
       return `the function failed in ${period}`;
+    case 'webhook-signatures':
+      return `${t} or more webhook requests with bad signatures in ${period}`;
+    case 'webhook-put-failures':
+      return `${t} or more verified webhook events could not be put on the bus in ${period}`;
   }
 }
 

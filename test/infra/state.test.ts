@@ -172,3 +172,13 @@ describe('prod stacks', () => {
       expect(stack.terminationProtection).toBe(false);
   });
 });
+
+describe('expiry', () => {
+  it('expires webhook delivery ids on the operations table only', () => {
+    const tables = resources(coreOf(dev), 'AWS::DynamoDB::Table');
+    const ops = tables.find(([, p]) => p.TableName === dev.plan.tables.operations.name)?.[1];
+    const sync = tables.find(([, p]) => p.TableName === dev.plan.tables.syncState.name)?.[1];
+    expect(ops?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(sync?.TimeToLiveSpecification).toBeUndefined();
+  });
+});

@@ -279,3 +279,28 @@ describe('stacks and schedules', () => {
     expect(matcher.matches(event('handoff-prod-critical-dead-letters'))).toBe(false);
   });
 });
+
+describe('handoff watches itself', () => {
+  it('raises an alarm when the staleness checker stops running, counting missing data as breaching', () => {
+    const heartbeat = plan.alarms.find((a) => a.name === 'handoff-dev-platform-staleness-heartbeat');
+    expect(heartbeat).toMatchObject({
+      comparison: 'LessThanThreshold',
+      threshold: 1,
+      treatMissingData: 'breaching',
+      severity: 'ticket',
+    });
+    expect(heartbeat?.metric).toMatchObject({
+      kind: 'metric',
+      metric: {
+        metricName: 'Invocations',
+        dimensions: { FunctionName: 'handoff-dev-platform-staleness' },
+        periodSeconds: 360,
+      },
+    });
+  });
+
+  it('expires webhook delivery ids with a TTL on the operations table', () => {
+    expect(plan.tables.operations.ttlAttribute).toBe('expiresAt');
+    expect(plan.tables.syncState.ttlAttribute).toBeUndefined();
+  });
+});

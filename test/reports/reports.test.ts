@@ -12,8 +12,8 @@ describe('report', () => {
       systems: 5,
       contracts: 7,
       owners: 4,
-      eventApiPaths: 14,
-      paths: { eventRoutes: 7, targetApis: 7, webhooks: 0 },
+      eventApiPaths: 17,
+      paths: { eventRoutes: 7, targetApis: 7, webhooks: 3 },
       retryPolicies: 14,
       alarms: plan.alarms.length,
       supportVisibleFailureStates: 28,
@@ -22,10 +22,11 @@ describe('report', () => {
 
   it('counts every failure mode as handled when alarms, runbooks, escalation and fallback exist', () => {
     const report = buildReport(plan, { runbookExists: () => true });
+    // 11 per contract (9 of its own, 2 of its tier) and 2 per inbound webhook.
     expect(report.failureHandling).toMatchObject({
-      failureModes: 77,
-      withAlarm: 77,
-      fullyHandled: 77,
+      failureModes: 83,
+      withAlarm: 83,
+      fullyHandled: 83,
       coverage: 1,
       silent: [],
     });
@@ -33,7 +34,7 @@ describe('report', () => {
 
   it('lists the failure modes whose runbook is missing as silent', () => {
     const report = buildReport(plan, { runbookExists: (path) => !path.includes('throttling') });
-    expect(report.failureHandling.fullyHandled).toBe(70);
+    expect(report.failureHandling.fullyHandled).toBe(76);
     expect(report.failureHandling.silent).toHaveLength(7);
     expect(report.failureHandling.silent[0]).toEqual({
       contract: 'billing-invoice-to-crm',
