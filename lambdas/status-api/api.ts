@@ -22,8 +22,9 @@ import { type ApiRequest, jsonResponse } from './http.js';
 import { incidentDetail, incidentSummary, notesOf } from './incidents.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { buildOwnership } from './ownership.js';
+import { assetResponse, pageResponse, wantsPage } from './page/serve.js';
 import { buildPriorities } from './priorities.js';
-import { matchRoute, type RouteDef } from './router.js';
+import { ALL_ROUTES, matchRoute, type RouteDef } from './router.js';
 import {
   addIncidentNote,
   decodeCursor,
@@ -46,6 +47,9 @@ import {
   checkId,
   checkIncidentQuery,
   checkNoteBody,
+  entityTypes,
+  ID_PATTERN,
+  MAX_ID_LENGTH,
 } from './validate.js';
 
 /** Everything the status API needs. */
@@ -70,7 +74,7 @@ export async function route(
   request: ApiRequest,
   signal?: AbortSignal,
 ): Promise<{ route: RouteDef; response: APIGatewayProxyStructuredResultV2 }> {
-  const match = matchRoute(request.method, request.segments, request.query);
+  const match = matchRoute(request.method, request.segments, request.query, ALL_ROUTES);
   const params = match.params;
   const ctx: StoreContext = { dynamo: deps.dynamo, sqs: deps.sqs, tables: deps.tables, signal };
   const { plan } = deps;
@@ -169,7 +173,44 @@ export async function route(
     }
     case 'openapi':
       return ok(OPENAPI_DOCUMENT);
+    case 'meta':
+      return ok(buildMeta(plan));
+    case 'page':
+      // API clients asking for JSON at the root get the API's 404, not a page they cannot read.
+      if (!wantsPage(request.headers))
+        throw new NotFoundError(
+          'route_not_found',
+          'no such path; the API is described at GET /v1/openapi.json (the support page at / is for browsers: Accept: text/html)',
+        );
+      return { route: match.route, response: pageResponse(request.headers) };
+    case 'asset':
+      return { route: match.route, response: assetResponse(params.file ?? '', request.headers) };
   }
+}
+
+/** The answer of GET /v1/meta: what a client needs to offer a search (the support page reads it). */
+export interface Meta {
+  stage: string;
+  /** Entity types the contracts carry, each with the contracts that carry it. */
+  entityTypes: Array<{ type: string; contracts: string[] }>;
+  /** The rule every entity id must follow (a contract may narrow it, e.g. to whole numbers). */
+  entityId: { pattern: string; maxLength: number; description: string };
+}
+
+/** Builds the meta answer from the plan. */
+export function buildMeta(plan: RuntimePlan): Meta {
+  return {
+    stage: plan.stage,
+    entityTypes: entityTypes(plan).map((type) => ({
+      type,
+      contracts: plan.contracts.filter((c) => c.entity.type === type).map((c) => c.id),
+    })),
+    entityId: {
+      pattern: ID_PATTERN.source,
+      maxLength: MAX_ID_LENGTH,
+      description: 'letters, digits and . _ : @ + = ~ -',
+    },
+  };
 }
 
 async function contractReads(

@@ -245,6 +245,19 @@ const schemas: Record<string, Schema> = {
     ),
     healthy: arr(str()),
   }),
+  Meta: obj(
+    {
+      stage: str('The stage this API was deployed to, e.g. prod.'),
+      entityTypes: arr(obj({ type: str(), contracts: arr(str()) })),
+      entityId: obj({
+        pattern: str('ECMAScript regular expression every entity id matches.'),
+        maxLength: { type: 'integer', minimum: 1 },
+        description: str('The allowed characters, in words.'),
+      }),
+    },
+    [],
+    'What a client needs to offer a search: the entity types and the id rule.',
+  ),
   IncidentNote: obj({ at: time(), author: str(), text: str() }),
   IncidentSummary: obj(incidentSummary),
   IncidentDetail: obj({
@@ -347,7 +360,7 @@ export const OPENAPI_DOCUMENT = {
     version: '1.0.0',
     summary: 'Is a customer in sync, what to do, who owns it, what to fix first.',
     description:
-      'Read routes are GET /v1/...; the only write is POST /v1/incidents/{id}/notes, granted separately in IAM. Every request is signed with AWS SigV4 (API Gateway IAM authorisation). Answers are JSON, never cached, and never contain payloads or personal data.',
+      'Read routes are GET /v1/...; the only write is POST /v1/incidents/{id}/notes, granted separately in IAM. Every request is signed with AWS SigV4 (API Gateway IAM authorisation). Answers are JSON, never cached, and never contain payloads or personal data. The same function serves the support page at GET / (HTML for browsers) and its assets at GET /assets/{file}; they are not part of this API.',
   },
   servers: [{ url: '/' }],
   security: [{ sigv4: [] }],
@@ -486,6 +499,14 @@ export const OPENAPI_DOCUMENT = {
         tags: ['support', 'on-call'],
         summary: 'Systems, owning teams and escalation paths',
         responses: { '200': ok('Ownership', 'Who owns what.'), '400': errorRef('BadRequest'), ...common },
+      },
+    },
+    '/v1/meta': {
+      get: {
+        operationId: 'getMeta',
+        tags: ['support'],
+        summary: 'Entity types, the id rule and the stage (for building a search)',
+        responses: { '200': ok('Meta', 'The search metadata.'), '400': errorRef('BadRequest'), ...common },
       },
     },
     '/v1/openapi.json': {

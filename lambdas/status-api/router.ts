@@ -2,6 +2,8 @@
  * The status API's routes: exact paths with `{param}` segments, one method each. Reads are all
  * `GET /v1/...`; the only write is `POST /v1/incidents/{id}/notes`, a separate route so IAM can
  * grant it separately. The OpenAPI document lists the same routes (a test keeps them equal).
+ * The support page (`GET /` and its assets) is served by the same function but is not part of the
+ * JSON API: its routes are PAGE_ROUTES, outside the document.
  */
 import { BadRequestError, MethodNotAllowedError, NotFoundError, safeToken } from './errors.js';
 
@@ -15,7 +17,10 @@ export type RouteId =
   | 'incident'
   | 'incidentNotes'
   | 'ownership'
-  | 'openapi';
+  | 'openapi'
+  | 'meta'
+  | 'page'
+  | 'asset';
 
 /** One route: method, path template and the query parameters it accepts. */
 export interface RouteDef {
@@ -38,7 +43,17 @@ export const ROUTES: readonly RouteDef[] = [
   { id: 'incidentNotes', path: '/v1/incidents/{id}/notes', method: 'POST', query: [] },
   { id: 'ownership', path: '/v1/ownership', method: 'GET', query: [] },
   { id: 'openapi', path: '/v1/openapi.json', method: 'GET', query: [] },
+  { id: 'meta', path: '/v1/meta', method: 'GET', query: [] },
 ];
+
+/** The support page and its built assets (see page/serve.ts). */
+export const PAGE_ROUTES: readonly RouteDef[] = [
+  { id: 'page', path: '/', method: 'GET', query: [] },
+  { id: 'asset', path: '/assets/{file}', method: 'GET', query: [] },
+];
+
+/** Everything the status API function answers: the JSON API and the page. */
+export const ALL_ROUTES: readonly RouteDef[] = [...ROUTES, ...PAGE_ROUTES];
 
 /** A matched route and its raw path parameters. */
 export interface RouteMatch {

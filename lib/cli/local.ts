@@ -68,6 +68,7 @@ export async function localCommand(
     [
       `handoff local layer is up (${layer.plan.contracts.length} contracts, data in ${dataDir}, time ×${e.timeScale})`,
       `  events (PutEvents)  ${e.events}   bus ${e.busName}`,
+      `  support page        ${e.statusApi.replace(/\/v1$/, '/')}   (open in a browser)`,
       `  status API          ${e.statusApi}   e.g. curl ${e.statusApi}/entities/customer/42`,
       `  DynamoDB            ${e.dynamodb}`,
       `  SQS                 ${e.sqs}`,

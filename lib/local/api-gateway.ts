@@ -15,20 +15,38 @@ export type ApiHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2 | string | undefined>;
 
+/**
+ * The URL of a request target as sent: a path (origin-form) is a path even when it starts with
+ * `//`, which `new URL(target, base)` would read as a host. Undefined when it cannot be read.
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  const raw = target ?? '/';
+  try {
+    return raw.startsWith('/') ? new URL(`http://localhost${raw}`) : new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the payload 2.0 event for a request whose body has been read. */
 export function toApiGatewayEvent(
   req: IncomingMessage,
   body: Buffer,
   now = new Date(),
 ): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url) ?? new URL('http://localhost/');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  // A Map, not an object: `__proto__` and `constructor` are parameter names like any other.
+  const joined = new Map<string, string>();
+  for (const [key, value] of url.searchParams) {
+    const earlier = joined.get(key);
+    joined.set(key, earlier === undefined ? value : `${earlier},${value}`);
+  }
+  const query: Record<string, string> = Object.fromEntries(joined);
   const cookies = headers.cookie?.split(';').map((c) => c.trim());
   const text = body.toString('utf8');
   const binary = body.length > 0 && Buffer.from(text, 'utf8').length !== body.length;

@@ -7,9 +7,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { wantsPage } from '../../lambdas/status-api/page/serve.js';
 import { PROJECT_ROOT } from '../cli/project.js';
 import type { Plan } from '../plan/types.js';
-import { apiContext, MAX_API_BODY_BYTES, toApiGatewayEvent, writeApiResult } from './api-gateway.js';
+import {
+  apiContext,
+  MAX_API_BODY_BYTES,
+  requestUrl,
+  toApiGatewayEvent,
+  writeApiResult,
+} from './api-gateway.js';
 import type { LocalFunction } from './functions.js';
 import { putEvents, testPattern } from './ingress.js';
 import type { Invocation } from './journal.js';
@@ -62,7 +69,14 @@ export function createLayerServer(server: Server, options: LayerServerOptions): 
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: LayerServerOptions): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // An origin-form target is a path: `//x` or `/\x` must not read as a host anywhere downstream
+  // (`new URL(target, base)` does, and throws on `//%`). Leading slashes merge, as nginx's do.
+  if (req.url?.startsWith('/')) req.url = req.url.replace(/^[/\\\t\n\r]+/, '/');
+  const url = requestUrl(req.url);
+  if (!url)
+    return json(res, 400, {
+      error: { code: 'BadRequest', message: 'the request target is not a valid URL' },
+    });
   const target = req.headers['x-amz-target'];
   const limit = typeof target === 'string' ? MAX_EVENTS_BODY_BYTES : MAX_API_BODY_BYTES;
   const body = await readBody(req, limit);
@@ -115,7 +129,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: LayerS
     url.pathname === '/v1' ||
     url.pathname.startsWith('/v1/') ||
     url.pathname.startsWith('/assets/') ||
-    (url.pathname === '/' && req.method === 'GET' && prefersHtml(req));
+    (url.pathname === '/' && req.method === 'GET' && wantsPage({ accept: req.headers.accept ?? '' }));
   if (forStatusApi) {
     if (!options.statusApi)
       return json(res, 404, {
@@ -179,7 +193,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: LayerS
 
 /** Serves a runbook page from the project's runbooks/ folder, as Markdown text. */
 function serveRunbook(res: ServerResponse, pathname: string): void {
-  const relative = decodeURIComponent(pathname.slice('/runbooks/'.length)) || 'README.md';
+  let relative: string;
+  try {
+    relative = decodeURIComponent(pathname.slice('/runbooks/'.length)) || 'README.md';
+  } catch {
+    json(res, 400, { error: { code: 'BadRequest', message: 'the path has a malformed percent-escape' } });
+    return;
+  }
   const root = join(PROJECT_ROOT, 'runbooks');
   const file = normalize(join(root, relative));
   if (
@@ -188,7 +208,8 @@ function serveRunbook(res: ServerResponse, pathname: string): void {
     !existsSync(file) ||
     !statSync(file).isFile()
   ) {
-    return json(res, 404, { error: { code: 'NotFound', message: 'no such runbook page' } });
+    json(res, 404, { error: { code: 'NotFound', message: 'no such runbook page' } });
+    return;
   }
   res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', 'cache-control': 'no-store' });
   res.end(readFileSync(file));
@@ -211,11 +232,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** Browsers ask for HTML at /; API clients (curl, the demo) get the JSON index. */
-function prefersHtml(req: IncomingMessage): boolean {
-  return (req.headers.accept ?? '').includes('text/html');
 }
 
 function amzJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
