@@ -107,14 +107,15 @@ function readQuery(event: APIGatewayProxyEventV2): Record<string, string> {
       'invalid_query',
       `the query string must be at most ${MAX_QUERY_LENGTH} characters`,
     );
-  const query: Record<string, string> = {};
+  const query: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (typeof value !== 'string') continue;
     if (CONTROL.test(name) || CONTROL.test(value))
       throw new BadRequestError('invalid_query', 'the query string contains control characters');
-    query[name] = value;
+    query.push([name, value]);
   }
-  return query;
+  // fromEntries defines own properties: `?__proto__=1` stays a (rejected) parameter, not a prototype.
+  return Object.fromEntries(query);
 }
 
 function readBody(event: APIGatewayProxyEventV2): string | undefined {

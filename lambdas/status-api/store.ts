@@ -11,6 +11,7 @@ import {
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -146,8 +147,9 @@ export async function listIncidents(
   limit: number,
   cursor: Record<string, string> | undefined,
 ): Promise<{ incidents: IncidentRecord[]; next: Record<string, string> | undefined }> {
-  const result = await call('operations', () =>
-    ctx.dynamo.send(
+  let result: QueryCommandOutput;
+  try {
+    result = await ctx.dynamo.send(
       new QueryCommand({
         TableName: ctx.tables.operations,
         IndexName: INDEXES.byKind,
@@ -160,8 +162,15 @@ export async function listIncidents(
         ExclusiveStartKey: cursor,
       }),
       { abortSignal: ctx.signal },
-    ),
-  );
+    );
+  } catch (error) {
+    // DynamoDB refusing a start key the caller sent is the caller's mistake, not an outage.
+    if (cursor !== undefined && errorName(error) === 'ValidationException')
+      throw new BadRequestError('invalid_cursor', 'cursor is not valid: pass back nextCursor unchanged', {
+        cause: error,
+      });
+    throw wrap('operations', error);
+  }
   const next = result.LastEvaluatedKey as Record<string, string> | undefined;
   return { incidents: (result.Items ?? []).filter(isIncident), next };
 }
@@ -320,7 +329,12 @@ export function decodeCursor(cursor: string, state: 'open' | 'resolved'): Record
   const valid =
     entries.length === CURSOR_KEYS.length &&
     entries.every(
-      ([k, v]) => (CURSOR_KEYS as readonly string[]).includes(k) && typeof v === 'string' && v.length <= 512,
+      ([k, v]) =>
+        (CURSOR_KEYS as readonly string[]).includes(k) &&
+        typeof v === 'string' &&
+        // Key attributes are never empty in DynamoDB: an empty one was not issued by us.
+        v.length > 0 &&
+        v.length <= 512,
     ) &&
     (parsed as Record<string, string>).kind === kind &&
     (parsed as Record<string, string>).pk?.startsWith('INCIDENT#') === true;

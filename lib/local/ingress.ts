@@ -13,7 +13,11 @@ import type { RuleTarget } from './router.js';
 /** EventBridge's limit on a PutEvents request's entries, and on their total size. */
 export const MAX_ENTRIES = 10;
 export const MAX_REQUEST_ENTRY_BYTES = 256 * 1024;
-const MAX_DETAIL_DEPTH = 1100;
+/**
+ * PutEvents processes JSON up to 1000 levels deep (the current API reference; older pages said
+ * 1100). The event wraps the detail in one more level, and the matcher refuses anything deeper.
+ */
+const MAX_DETAIL_DEPTH = 999;
 
 export interface IngressOptions {
   /** handoff's bus name; entries may name it, its ARN, or `default`. */
@@ -189,7 +193,12 @@ function checkEntry(
   }
   const busName = resolveBus(entry.EventBusName, options);
   if (busName === undefined)
-    return invalid(`Event bus ${String(entry.EventBusName).slice(0, 256)} does not exist.`);
+    // Only a string is echoed: String() of an object such as {"toString": null} throws.
+    return invalid(
+      typeof entry.EventBusName === 'string'
+        ? `Event bus ${entry.EventBusName.slice(0, 256)} does not exist.`
+        : 'Parameter EventBusName is not valid. Reason: EventBusName must be a string.',
+    );
   let resources: string[] = [];
   if (entry.Resources !== undefined) {
     if (!Array.isArray(entry.Resources) || !entry.Resources.every((r) => typeof r === 'string')) {
@@ -205,8 +214,9 @@ function checkEntry(
         : typeof entry.Time === 'string'
           ? Date.parse(entry.Time) / 1000
           : Number.NaN;
-    if (!Number.isFinite(seconds)) return invalid('Parameter Time is not valid.');
+    // A finite number can still be beyond what a Date holds (±8.64e15 ms): not a time either.
     time = new Date(seconds * 1000);
+    if (Number.isNaN(time.getTime())) return invalid('Parameter Time is not valid.');
   }
   return {
     busName,

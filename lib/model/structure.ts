@@ -105,11 +105,37 @@ function describe(error: ErrorObject, segments: Array<string | number>, yaml: Ya
         ...at(),
         message: `${shown} has the wrong type; expected ${(error.params as { type: string }).type}`,
       };
-    case 'pattern':
+    case 'pattern': {
+      // The schema's description says the rule in words; the pattern is the fallback.
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      const pattern = (error.params as { pattern: string }).pattern;
+      return {
+        ...at(),
+        message: `${shown} is not in the expected form; expected ${description ? lowerFirst(description).replace(/\.$/, '') : `text matching ${pattern}`}`,
+      };
+    }
     case 'minLength':
-    case 'maxLength':
+    case 'maxLength': {
+      const limit = (error.params as { limit: number }).limit;
+      const characters = `${limit} character${limit === 1 ? '' : 's'}`;
+      return {
+        ...at(),
+        message:
+          error.keyword === 'maxLength'
+            ? `${shown} is too long; expected at most ${characters}`
+            : limit === 1
+              ? 'is empty; expected some text'
+              : `${shown} is too short; expected at least ${characters}`,
+      };
+    }
     case 'minimum':
-    case 'maximum':
+    case 'maximum': {
+      const limit = (error.params as { limit: number }).limit;
+      return {
+        ...at(),
+        message: `${shown} is too ${error.keyword === 'minimum' ? 'small' : 'large'}; expected ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${limit}`,
+      };
+    }
     case 'minItems': {
       const limit = (error.params as { limit: number }).limit;
       return { ...at(), message: `needs at least ${limit} item${limit === 1 ? '' : 's'}` };

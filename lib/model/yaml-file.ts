@@ -29,7 +29,9 @@ export function parseYaml(file: string, text: string): { yaml?: YamlFile; proble
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { problems: [{ file, path: '', message: `cannot be read as data: ${firstLine(String(error))}` }] };
+    // The message, not String(error): "ReferenceError: ..." says nothing to a contract author.
+    const reason = error instanceof Error ? error.message : String(error);
+    return { problems: [{ file, path: '', message: `cannot be read as data: ${firstLine(reason)}` }] };
   }
   return {
     yaml: { file, data, lineOf: (path) => lineOf(doc, lineCounter, path) },

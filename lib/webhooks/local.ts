@@ -22,7 +22,7 @@ import { createLogger, createMetrics, type LineSink } from '../../lambdas/common
 import { eventBridgeWebhookBus } from '../../lambdas/webhook/bus.js';
 import { buildWebhookDeps } from '../../lambdas/webhook/deps.js';
 import { createWebhookHandler } from '../../lambdas/webhook/handler.js';
-import { toApiGatewayEvent, writeApiResult } from '../local/api-gateway.js';
+import { requestUrl, toApiGatewayEvent, writeApiResult } from '../local/api-gateway.js';
 import { type LambdaHandler, LocalFunction } from '../local/functions.js';
 import { type LocalSecrets, localSecretReader } from '../local/secrets.js';
 import { runtimePlanFor } from '../plan/runtime.js';
@@ -83,8 +83,9 @@ export function localWebhooks(options: LocalWebhooksOptions): LocalWebhooks {
   return {
     functions,
     async route(req, res, body) {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/$/, '');
-      const fn = functions.get(path);
+      const url = requestUrl(req.url);
+      if (!url) return false;
+      const fn = functions.get(url.pathname.replace(/\/$/, ''));
       if (!fn) return false;
       const event = toApiGatewayEvent(req, body);
       const result = await fn.invoke(event, event.requestContext.requestId);
