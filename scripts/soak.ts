@@ -11,7 +11,7 @@
  * and exits non-zero on anything lost, double-applied or misclassified.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -149,7 +149,10 @@ async function main(): Promise<number> {
     const key = `${contract.id}|${entityId}`;
     const n = (nextVersion.get(key) ?? 0) + 1;
     nextVersion.set(key, n);
-    stream.push({ ...contractEvent(contract, plan.bus.name, entityId, n), kind: 'valid' });
+    stream.push({
+      ...contractEvent(contract, plan.bus.name, entityId, n, uniquePersonalData(contract, i)),
+      kind: 'valid',
+    });
   }
   // 10% out of order: swap an event with one a few places later.
   for (let i = 0; i < stream.length - 5; i++) {
@@ -275,6 +278,7 @@ async function main(): Promise<number> {
   sampleMemory();
 
   const verdict = audit(plan, sent, deadLetters, targets);
+  const leaks = personalDataInLogs(join(dataDir, 'logs'), sent, contracts);
   const stats = (await (await fetch(`${layer.endpoints.events}/_admin/stats`)).json()) as LayerStats;
   const total = (f: (c: LayerStats['contracts'][number]) => number) =>
     stats.contracts.reduce((n, c) => n + f(c), 0);
@@ -291,6 +295,7 @@ async function main(): Promise<number> {
       `  double-applied                               ${verdict.doubleApplied.length}`,
       `  misclassified                                ${verdict.misclassified.length}`,
       `  targets behind their newest version          ${verdict.behind.length}`,
+      `  personal-data values found in the logs       ${leaks.found.length} (of ${leaks.values} values, ${leaks.files} log files, ${(leaks.bytes / 1e6).toFixed(1)} MB)`,
       `  handler outcomes since the restart: synced ${total((c) => c.synced)}, skipped ${total((c) => c.skipped)}, transient ${total((c) => c.transient)}, permanent ${total((c) => c.permanent)}`,
       `  peak memory of the local layer               ${(peakMemoryKb / 1024).toFixed(0)} MB`,
       `  run time                                     ${((Date.now() - started) / 1000).toFixed(0)}s`,
@@ -302,13 +307,15 @@ async function main(): Promise<number> {
     ...verdict.doubleApplied,
     ...verdict.misclassified,
     ...verdict.behind,
+    ...leaks.found,
   ].slice(0, 20))
     process.stdout.write(`  ✗ ${line}\n`);
   const ok =
     verdict.lost.length === 0 &&
     verdict.doubleApplied.length === 0 &&
     verdict.misclassified.length === 0 &&
-    verdict.behind.length === 0;
+    verdict.behind.length === 0 &&
+    leaks.found.length === 0;
   const balanced = sent.length === verdict.synced + verdict.duplicates + verdict.deadLetteredPermanent;
   process.stdout.write(
     `  ${ok && balanced ? '✓' : '✗'} ${sent.length} = ${verdict.synced} + ${verdict.duplicates} + ${verdict.deadLetteredPermanent}${ok && balanced ? ': nothing lost, double-applied or misclassified; the estate is back in sync' : ''}\n`,
@@ -321,6 +328,82 @@ async function main(): Promise<number> {
   await targets.close();
   if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
   return ok && balanced ? 0 : 1;
+}
+
+/**
+ * Overrides that give event `i` its own personal-data values (strings at the contract's declared
+ * personal paths), so a value found in a log can only have come from an event, not from code.
+ */
+function uniquePersonalData(contract: Contract, i: number): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  const sample = contract.samples[0]?.event as Record<string, unknown> | undefined;
+  for (const path of contract.personalData) {
+    if (path.includes('[')) continue;
+    const value = path
+      .split('.')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], sample);
+    if (typeof value !== 'string') continue;
+    const tag = `${i.toString(36)}${Math.floor(Math.random() * 36 ** 6).toString(36)}`;
+    overrides[path] = value.includes('@') ? `soak.${tag}@example.org` : `Soak Person ${tag}`;
+  }
+  return overrides;
+}
+
+/** Every string leaf under the contracts' personal-data paths of the events sent. */
+function personalValues(sent: Sent[], contracts: readonly Contract[]): Set<string> {
+  const byId = new Map(contracts.map((c) => [c.id, c]));
+  const found = new Set<string>();
+  const leaves = (node: unknown): void => {
+    if (typeof node === 'string') {
+      if (node.length >= 6) found.add(node);
+    } else if (Array.isArray(node)) node.forEach(leaves);
+    else if (node !== null && typeof node === 'object') Object.values(node).forEach(leaves);
+  };
+  for (const e of sent) {
+    const contract = byId.get(e.contractId);
+    if (!contract) continue;
+    const event = { detail: JSON.parse(e.entry.Detail) as unknown };
+    for (const path of contract.personalData) {
+      let nodes: unknown[] = [event];
+      for (const part of path.split('.')) {
+        const key = part.replace(/(\[\*\])+$/, '');
+        nodes = nodes.map((n) => (n as Record<string, unknown> | null)?.[key]);
+        if (part.endsWith('[*]')) nodes = nodes.flatMap((n) => (Array.isArray(n) ? n : []));
+      }
+      nodes.forEach(leaves);
+    }
+  }
+  return found;
+}
+
+/** Scans every log file the layer wrote for any personal-data value of the events sent. */
+function personalDataInLogs(
+  logDir: string,
+  sent: Sent[],
+  contracts: readonly Contract[],
+): { found: string[]; values: number; files: number; bytes: number } {
+  const values = personalValues(sent, contracts);
+  // The per-event values share a shape, so one scan finds them; the few others are searched as is.
+  const tagged = /Soak Person [0-9a-z]+|soak\.[0-9a-z]+@example\.org/g;
+  const others = [...values].filter((v) => !/^(Soak Person [0-9a-z]+|soak\.[0-9a-z]+@example\.org)$/.test(v));
+  const found: string[] = [];
+  let files = 0;
+  let bytes = 0;
+  const names = existsSync(logDir) ? readdirSync(logDir, { recursive: true, encoding: 'utf8' }) : [];
+  for (const name of names) {
+    const file = join(logDir, name);
+    if (!statSync(file).isFile()) continue;
+    const text = readFileSync(file, 'utf8');
+    files++;
+    bytes += text.length;
+    const hits = [
+      ...(text.match(tagged) ?? []).filter((v) => values.has(v)),
+      ...others.filter((v) => text.includes(v)),
+    ];
+    for (const value of new Set(hits))
+      found.push(`personal data in logs/${name}: a value of ${value.length} characters`);
+  }
+  return { found, values: values.size, files, bytes };
 }
 
 /** Ids: customers are strings, tickets whole numbers (their schemas say so). */
