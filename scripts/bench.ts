@@ -30,7 +30,7 @@ import { contractEvent } from '../lib/local/scenario.js';
 import { loadContracts } from '../lib/model/load.js';
 import { buildPlan } from '../lib/plan/build.js';
 import { MAX_CONTRACTS_PER_STACK } from '../lib/plan/check.js';
-import { RUNTIME_PLAN_GLOBAL, runtimePlanFor } from '../lib/plan/runtime.js';
+import { runtimePlanDefine, runtimePlanFor } from '../lib/plan/runtime.js';
 import type { FunctionPlan, Plan } from '../lib/plan/types.js';
 import { generateContracts, planOf, synthesise } from './synth-scale.js';
 
@@ -193,9 +193,7 @@ function bundles(): void {
       continue;
     }
     const outfile = join(dir, kind, 'index.mjs');
-    const options = esbuildOptions(PROJECT_ROOT, fn.entry, {
-      [RUNTIME_PLAN_GLOBAL]: JSON.stringify(runtimePlanFor(plan, fn)),
-    });
+    const options = esbuildOptions(PROJECT_ROOT, fn.entry, runtimePlanDefine(plan, fn));
     buildSync({ ...options, outfile });
     const bytes = statSync(outfile).size;
     const env: Record<string, string> = { ...process.env } as Record<string, string>;

@@ -1,10 +1,10 @@
 /**
  * The runtime plan bundled into this function (see lib/plan/runtime.ts). esbuild replaces the
- * global below with the plan's JSON at synth; the local layer and tests pass plans explicitly.
+ * global below with the encoded plan at synth; the local layer and tests pass plans explicitly.
  */
-import { RUNTIME_PLAN_GLOBAL, type RuntimePlan } from '../../lib/plan/runtime.js';
+import { decodeRuntimePlan, RUNTIME_PLAN_GLOBAL, type RuntimePlan } from '../../lib/plan/runtime.js';
 
-declare const __HANDOFF_RUNTIME_PLAN__: RuntimePlan | undefined;
+declare const __HANDOFF_RUNTIME_PLAN__: string | undefined;
 
 /** The plan bundled at synth; throws when the function was built without one. */
 export function bundledRuntimePlan(): RuntimePlan {
@@ -13,5 +13,5 @@ export function bundledRuntimePlan(): RuntimePlan {
       `this function was bundled without ${RUNTIME_PLAN_GLOBAL}; deploy it with the handoff stacks`,
     );
   }
-  return __HANDOFF_RUNTIME_PLAN__;
+  return decodeRuntimePlan(__HANDOFF_RUNTIME_PLAN__);
 }

@@ -20,7 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type BuildOptions, buildSync } from 'esbuild';
-import { RUNTIME_PLAN_GLOBAL, runtimePlanFor } from '../plan/runtime.js';
+import { runtimePlanDefine } from '../plan/runtime.js';
 import type { EnvValue, FunctionPlan, Plan } from '../plan/types.js';
 import type { CoreResources } from './core-resources.js';
 import { HandoffInfraError, PlanRenderError } from './errors.js';
@@ -128,9 +128,7 @@ export class HandoffFunction extends Construct {
     this.function = new lambda.Function(this, 'Function', {
       functionName: fn.name,
       description: fn.description,
-      code: bundledCode(projectRoot, entry, {
-        [RUNTIME_PLAN_GLOBAL]: JSON.stringify(runtimePlanFor(plan, fn)),
-      }),
+      code: bundledCode(projectRoot, entry, runtimePlanDefine(plan, fn)),
       handler: 'index.handler',
       runtime: HANDOFF_RUNTIME,
       architecture: lambda.Architecture.ARM_64,

@@ -3,11 +3,12 @@
  * Gateway payload 2.0 events: the HTML with its strict headers, the hashed assets with immutable
  * caching, 404s for anything else, and GET /v1/meta (checked against the OpenAPI document).
  */
+import { brotliDecompressSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_ASSETS, PAGE_HTML } from '../../lambdas/status-api/assets.js';
 import { createStatusApiHandler } from '../../lambdas/status-api/handler.js';
-import { PAGE_CSP } from '../../lambdas/status-api/page/serve.js';
+import { acceptsBrotli, PAGE_CSP } from '../../lambdas/status-api/page/serve.js';
 import { ID_PATTERN } from '../../lambdas/status-api/validate.js';
 import { type Api, apiEvent, type CallOptions, lambdaContext, startApi } from '../status-api/fixtures.js';
 
@@ -165,6 +166,39 @@ describe('GET /assets/{file}', () => {
     // Assess
     expect(response.status).toBe(status);
     expect(JSON.parse(response.body)).toMatchObject({ error: { code } });
+  });
+});
+
+describe('compression', () => {
+  it('sends the stored brotli body to a browser that accepts br, with its own entity tag', async () => {
+    // Act
+    const result = (await handler(
+      apiEvent('GET', `/assets/${scriptName}`, { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    const plain = await get(`/assets/${scriptName}`);
+    const revalidated = await get(`/assets/${scriptName}`, {
+      headers: { 'accept-encoding': 'br', 'if-none-match': `"${PAGE_ASSETS[scriptName]?.hash}.br"` },
+    });
+
+    // Assess
+    expect(result.headers).toMatchObject({ 'content-encoding': 'br', vary: 'accept-encoding' });
+    expect(result.headers?.etag).toBe(`"${PAGE_ASSETS[scriptName]?.hash}.br"`);
+    const unpacked = brotliDecompressSync(Buffer.from(result.body ?? '', 'base64')).toString('utf8');
+    expect(unpacked === plain.body, 'same bytes once decompressed').toBe(true);
+    expect(Buffer.from(result.body ?? '', 'base64').length).toBeLessThan(plain.body.length / 2);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(revalidated.status).toBe(304);
+  });
+
+  it.each([
+    ['no Accept-Encoding', undefined, false],
+    ['gzip only', 'gzip, deflate', false],
+    ['br refused with q=0', 'gzip, br;q=0', false],
+    ['br with a weight', 'gzip;q=1.0, br;q=0.5', true],
+    ['upper case', 'GZIP, BR', true],
+  ])('%s: brotli %s', (_label, header, expected) => {
+    expect(acceptsBrotli(header)).toBe(expected);
   });
 });
 

@@ -5,6 +5,7 @@
  * sheet, cached for a year (its name changes whenever its content does). Bodies come from the
  * generated assets module, so no filesystem is read.
  */
+import { brotliDecompressSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { PAGE_ASSETS, PAGE_HTML, type PageAsset } from '../assets.js';
 import { NotFoundError } from '../errors.js';
@@ -62,19 +63,35 @@ export function assetResponse(
   return fileResponse(asset, headers, { 'cache-control': IMMUTABLE });
 }
 
+/** Whether an Accept-Encoding header accepts br (and does not refuse it with q=0). */
+export function acceptsBrotli(acceptEncoding: string | undefined): boolean {
+  return (acceptEncoding ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return coding === 'br' && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
 function fileResponse(
   file: PageAsset,
   requestHeaders: Record<string, string>,
   extra: Record<string, string>,
 ): APIGatewayProxyStructuredResultV2 {
-  const etag = `"${file.hash}"`;
-  const headers = { ...COMMON_HEADERS, ...extra, etag };
+  // Stored brotli-compressed: sent as is to browsers that accept br (all of them over HTTPS),
+  // decompressed for the rest. Each encoding has its own entity tag.
+  const brotli = acceptsBrotli(requestHeaders['accept-encoding']);
+  const etag = brotli ? `"${file.hash}.br"` : `"${file.hash}"`;
+  const headers = { ...COMMON_HEADERS, ...extra, etag, vary: 'accept-encoding' };
   const known = requestHeaders['if-none-match']?.split(',').map((t) => t.trim().replace(/^W\//, ''));
   if (known?.includes(etag) || known?.includes('*')) return { statusCode: 304, headers };
   return {
     statusCode: 200,
-    headers: { ...headers, 'content-type': file.contentType },
-    body: file.base64,
+    headers: {
+      ...headers,
+      'content-type': file.contentType,
+      ...(brotli ? { 'content-encoding': 'br' } : {}),
+    },
+    body: brotli ? file.brotli : brotliDecompressSync(Buffer.from(file.brotli, 'base64')).toString('base64'),
     isBase64Encoded: true,
   };
 }
