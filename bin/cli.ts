@@ -11,7 +11,6 @@ import {
   validateCommand,
 } from '../lib/cli/commands.js';
 import { EXIT, type Io, processIo, UsageError } from '../lib/cli/io.js';
-import { localCommand } from '../lib/cli/local.js';
 import { runbooksCommand } from '../lib/runbooks/command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -59,8 +58,9 @@ const COMMANDS: Record<string, Command> = {
       'no-targets': { type: 'boolean' },
       once: { type: 'boolean' },
     },
-    run: (v, _p, io) =>
-      localCommand(
+    // Loaded on use: the local layer pulls in dynalite, LevelDB and the handlers.
+    run: async (v, _p, io) =>
+      (await import('../lib/cli/local.js')).localCommand(
         {
           contracts: v.contracts as string | undefined,
           data: v.data as string | undefined,
