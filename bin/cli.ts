@@ -132,6 +132,20 @@ const COMMANDS: Record<string, Command> = {
     // Loaded on use, so commands that never touch AWS do not load the AWS SDK.
     run: async (v, p, io) => (await import('../lib/cli/dlq.js')).dlqCommand(v, p, io),
   },
+  'support-proxy': {
+    summary:
+      'Open the deployed support page in your browser: a local proxy on 127.0.0.1 that signs its requests with your AWS credentials',
+    usage:
+      'handoff support-proxy --url https://<api-id>.execute-api.<region>.amazonaws.com [--port N] [--region R] [--profile P]',
+    options: {
+      url: { type: 'string' },
+      port: { type: 'string' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+    },
+    // Loaded on use, so commands that never touch AWS do not load the SDK's credential chain.
+    run: async (v, _p, io) => (await import('../lib/cli/support-proxy.js')).supportProxyCommand(v, io),
+  },
   webhook: {
     allowPositionals: true,
     summary: "Sign a test request for a system's inbound webhook (headers, or a curl command)",
