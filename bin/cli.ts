@@ -49,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
   },
   local: {
     summary: 'Run the whole integration layer on this machine (the same plan and handlers as AWS)',
-    usage: 'handoff local [--contracts DIR] [--data DIR] [--port N] [--time-scale F] [--no-targets]',
+    usage: 'handoff local [--contracts DIR] [--data DIR] [--port N] [--time-scale F] [--no-targets] [--once]',
     options: {
       ...contracts,
       data: { type: 'string' },

@@ -9,7 +9,7 @@
  * be reached, 2 usage.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -466,7 +466,10 @@ function entityText(entity: { type: string; id: string } | undefined): string {
 }
 
 function targetFlag(target: Target): string {
-  return target.kind === 'local' ? '--local' : `--stage ${target.stage}`;
+  if (target.kind !== 'local') return `--stage ${target.stage}`;
+  // The data folder is the one holding endpoints.json; name it unless it is the default.
+  const data = dirname(target.file);
+  return resolve(data) === resolve(DEFAULT_LOCAL_DATA) ? '--local' : `--local --data ${data}`;
 }
 
 /** Pads columns; the last column is not padded. */
