@@ -11,6 +11,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { defaultContractsDir, PROJECT_ROOT } from '../lib/cli/project.js';
 import { redriveDeadLetters } from '../lib/dlq/index.js';
+import { sdkDeadLetterQueue, sdkEventBus } from '../lib/dlq/sdk.js';
 import { type LocalEndpoints, readEndpoints } from '../lib/local/endpoints.js';
 import {
   account,
@@ -246,8 +247,8 @@ async function main(): Promise<number> {
     `auto-redrive: ${criticalQueue} is empty again (${drained.visible} left); the redriven changes were applied once (handoff skips versions already synced)`,
   );
   const leftover = await redriveDeadLetters({
-    sqs,
-    events,
+    sqs: sdkDeadLetterQueue(sqs),
+    events: sdkEventBus(events),
     queueUrl: `${endpoints.sqs}/000000000000/${criticalQueue}`,
     prefix: plan.prefix,
     busName: endpoints.busName,

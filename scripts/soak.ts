@@ -19,6 +19,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PROJECT_ROOT } from '../lib/cli/project.js';
 import { redriveDeadLetters } from '../lib/dlq/index.js';
+import { sdkDeadLetterQueue, sdkEventBus } from '../lib/dlq/sdk.js';
 import type { LocalEndpoints } from '../lib/local/endpoints.js';
 import {
   contractEvent,
@@ -251,8 +252,8 @@ async function main(): Promise<number> {
     let thisRound = 0;
     for (const q of plan.queues) {
       const result = await redriveDeadLetters({
-        sqs,
-        events,
+        sqs: sdkDeadLetterQueue(sqs),
+        events: sdkEventBus(events),
         queueUrl: queueUrl(q.name),
         prefix: 'handoff-local',
         busName: plan.bus.name,

@@ -4,15 +4,15 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { readAlarmStateChange } from './alarm-event.js';
 import { buildIncident, incidentIdFor } from './incident.js';
 import { type IncidentOutcome, openIncident, resolveIncident } from './store.js';
 
 export interface IncidentsHandlerDeps {
-  ddb: DynamoDBDocumentClient;
+  ddb: DynamoDoc;
   /** The operations table. */
   tableName: string;
   plan: RuntimePlan;

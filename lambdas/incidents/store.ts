@@ -11,13 +11,7 @@
  *   only if it still names that incident. A crash between the two leaves a lock whose incident is
  *   resolved: the next ALARM removes it and opens a new incident.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { type AlarmLockRecord, type IncidentRecord, KINDS, keys } from '../commons/records.js';
 
 /** What happened to an alarm state change. */
@@ -29,7 +23,7 @@ export type IncidentOutcome =
   | { action: 'ignored'; reason: string };
 
 export interface IncidentStore {
-  ddb: DynamoDBDocumentClient;
+  ddb: Pick<DynamoDoc, 'get' | 'put' | 'update' | 'delete'>;
   /** The operations table. */
   tableName: string;
 }
@@ -100,20 +94,18 @@ export async function resolveIncident(
     return { action: 'ignored', reason: 'the OK state is older than the open incident' };
   }
   try {
-    await store.ddb.send(
-      new UpdateCommand({
-        TableName: store.tableName,
-        Key: keys.incident(lock.incidentId),
-        UpdateExpression: 'SET #state = :resolved, kind = :kind, resolvedAt = if_not_exists(resolvedAt, :at)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':resolved': 'resolved',
-          ':kind': KINDS.resolvedIncident,
-          ':at': resolvedAt,
-        },
-      }),
-    );
+    await store.ddb.update({
+      TableName: store.tableName,
+      Key: keys.incident(lock.incidentId),
+      UpdateExpression: 'SET #state = :resolved, kind = :kind, resolvedAt = if_not_exists(resolvedAt, :at)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':resolved': 'resolved',
+        ':kind': KINDS.resolvedIncident,
+        ':at': resolvedAt,
+      },
+    });
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     if (rebuild) {
@@ -132,14 +124,12 @@ export async function resolveIncident(
 
 async function deleteLockOf(store: IncidentStore, alarmName: string, incidentId: string): Promise<void> {
   try {
-    await store.ddb.send(
-      new DeleteCommand({
-        TableName: store.tableName,
-        Key: keys.alarmLock(alarmName),
-        ConditionExpression: 'incidentId = :id',
-        ExpressionAttributeValues: { ':id': incidentId },
-      }),
-    );
+    await store.ddb.delete({
+      TableName: store.tableName,
+      Key: keys.alarmLock(alarmName),
+      ConditionExpression: 'incidentId = :id',
+      ExpressionAttributeValues: { ':id': incidentId },
+    });
   } catch (error) {
     // Someone else removed it, or it names a newer incident now: either way it is not ours.
     if (!isConditionFailure(error)) throw error;
@@ -149,13 +139,11 @@ async function deleteLockOf(store: IncidentStore, alarmName: string, incidentId:
 /** Puts the item unless one with its key exists; true when written. */
 async function putIfAbsent(store: IncidentStore, item: { pk: string; sk: string }): Promise<boolean> {
   try {
-    await store.ddb.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await store.ddb.put({
+      TableName: store.tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -164,9 +152,7 @@ async function putIfAbsent(store: IncidentStore, item: { pk: string; sk: string 
 }
 
 async function getItem<T>(store: IncidentStore, key: { pk: string; sk: string }): Promise<T | undefined> {
-  const answer = await store.ddb.send(
-    new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }),
-  );
+  const answer = await store.ddb.get({ TableName: store.tableName, Key: key, ConsistentRead: true });
   return answer.Item as T | undefined;
 }
 

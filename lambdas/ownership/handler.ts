@@ -5,14 +5,14 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { syncOwnership } from './sync.js';
 
 export interface OwnershipHandlerDeps {
-  ddb: DynamoDBDocumentClient;
+  ddb: DynamoDoc;
   /** The operations table. */
   tableName: string;
   plan: RuntimePlan;

@@ -4,8 +4,8 @@
  * the plan is written with the plan's fingerprint, then items of those kinds that are no longer in
  * the plan are deleted. Writes come first, so readers never see an empty ownership set.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import {
   INDEXES,
   KINDS,
@@ -21,7 +21,7 @@ const WRITE_CONCURRENCY = 10;
 export type OwnershipRecord = OwnershipTeamRecord | OwnershipSystemRecord | OwnershipContractRecord;
 
 export interface OwnershipDeps {
-  ddb: DynamoDBDocumentClient;
+  ddb: Pick<DynamoDoc, 'put' | 'query' | 'delete'>;
   /** The operations table. */
   tableName: string;
 }
@@ -91,23 +91,21 @@ export function ownershipRecords(plan: OwnershipPlan): OwnershipRecord[] {
 export async function syncOwnership(deps: OwnershipDeps, plan: OwnershipPlan): Promise<OwnershipSyncResult> {
   const records = ownershipRecords(plan);
   await forEachLimit(records, WRITE_CONCURRENCY, (item) =>
-    deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: item })),
+    deps.ddb.put({ TableName: deps.tableName, Item: item }),
   );
   const wanted = new Set(records.map((r) => `${r.pk}|${r.sk}`));
   const leftovers: Array<{ pk: string; sk: string }> = [];
   for (const kind of [KINDS.team, KINDS.system, KINDS.contract]) {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await deps.ddb.send(
-        new QueryCommand({
-          TableName: deps.tableName,
-          IndexName: INDEXES.byKind,
-          KeyConditionExpression: 'kind = :kind',
-          ExpressionAttributeValues: { ':kind': kind },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const page = await deps.ddb.query({
+        TableName: deps.tableName,
+        IndexName: INDEXES.byKind,
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': kind },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: startKey,
+      });
       for (const item of (page.Items ?? []) as Array<{ pk: string; sk: string }>) {
         if (!wanted.has(`${item.pk}|${item.sk}`)) leftovers.push({ pk: item.pk, sk: item.sk });
       }
@@ -115,7 +113,7 @@ export async function syncOwnership(deps: OwnershipDeps, plan: OwnershipPlan): P
     } while (startKey);
   }
   await forEachLimit(leftovers, WRITE_CONCURRENCY, (key) =>
-    deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: key })),
+    deps.ddb.delete({ TableName: deps.tableName, Key: key }),
   );
   return {
     fingerprint: plan.fingerprint,

@@ -5,9 +5,13 @@
  * Permanent and config failures are never redriven automatically: the same event would fail the
  * same way until someone fixes the data or the configuration.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type Clock, type RedriveResult, redriveDeadLetters } from '../../lib/dlq/index.js';
+import {
+  type Clock,
+  type DeadLetterQueueApi,
+  type EventBusApi,
+  type RedriveResult,
+  redriveDeadLetters,
+} from '../../lib/dlq/index.js';
 import { RECOVERY_EVENT } from '../../lib/plan/constants.js';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { TierName } from '../../lib/plan/types.js';
@@ -26,8 +30,10 @@ export interface ContractRecovered {
 }
 
 export interface AutoRedriveDeps {
-  sqs: SQSClient;
-  events: EventBridgeClient;
+  /** The tier queues (lean on Lambda: ./clients.ts). */
+  sqs: DeadLetterQueueApi;
+  /** handoff's bus. */
+  events: EventBusApi;
   plan: Pick<RuntimePlan, 'stage' | 'prefix' | 'busName' | 'tiers' | 'contracts'>;
   /** Each tier's dead-letter queue URL. */
   queueUrls: Partial<Record<TierName, string>>;

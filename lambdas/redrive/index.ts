@@ -1,16 +1,15 @@
 /** Lambda entry of the auto-redrive function: dependencies from the environment and the bundled plan. */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { requireEnv } from '../commons/env.js';
 import { createLogger } from '../commons/powertools.js';
 import { bundledRuntimePlan } from '../commons/runtime-plan.js';
+import { eventBridgeBus, sqsDeadLetterQueue } from './clients.js';
 import { createRedriveHandler } from './handler.js';
 
 const plan = bundledRuntimePlan();
 
 export const handler = createRedriveHandler({
-  sqs: new SQSClient({}),
-  events: new EventBridgeClient({}),
+  sqs: sqsDeadLetterQueue(),
+  events: eventBridgeBus(),
   plan: { ...plan, busName: requireEnv('HANDOFF_BUS_NAME') },
   // Every tier's URL is in the environment; only auto-redrive tiers' queues may be read (IAM).
   queueUrls: {

@@ -14,8 +14,8 @@
  * charges for every item a query reads, filtered or not, so two counts would read the same items
  * twice; projecting `state` and `pendingSince` keeps the response small instead.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { INDEXES, keys, type SyncRecord } from '../commons/records.js';
 import { supportState } from '../commons/sync-status.js';
 
@@ -50,7 +50,7 @@ export interface StalenessSummary {
 }
 
 export interface StalenessCheckInput {
-  ddb: DynamoDBDocumentClient;
+  ddb: Pick<DynamoDoc, 'query' | 'batchGet'>;
   /** The sync-state table. */
   tableName: string;
   plan: Pick<RuntimePlan, 'contracts'>;
@@ -74,17 +74,15 @@ export async function checkStaleness(input: StalenessCheckInput): Promise<Stalen
     let startKey: Record<string, unknown> | undefined;
     do {
       requests.query++;
-      const page = await input.ddb.send(
-        new QueryCommand({
-          TableName: input.tableName,
-          IndexName: INDEXES.unsynced,
-          KeyConditionExpression: 'unsyncedContract = :contract',
-          ExpressionAttributeValues: { ':contract': contract.id },
-          ExpressionAttributeNames: { '#state': 'state' },
-          ProjectionExpression: '#state, pendingSince',
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const page = await input.ddb.query({
+        TableName: input.tableName,
+        IndexName: INDEXES.unsynced,
+        KeyConditionExpression: 'unsyncedContract = :contract',
+        ExpressionAttributeValues: { ':contract': contract.id },
+        ExpressionAttributeNames: { '#state': 'state' },
+        ProjectionExpression: '#state, pendingSince',
+        ExclusiveStartKey: startKey,
+      });
       for (const item of (page.Items ?? []) as Array<Pick<SyncRecord, 'state' | 'pendingSince'>>) {
         const state = supportState(item, undefined, contract.stalenessSloSeconds, input.now);
         if (state === 'in_sync') continue;
@@ -136,13 +134,11 @@ async function degradedContracts(
       }
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       requests.batchGetItem++;
-      const answer = await input.ddb.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [input.tableName]: { Keys: pending, ProjectionExpression: 'contractId, degradedSince' },
-          },
-        }),
-      );
+      const answer = await input.ddb.batchGet({
+        RequestItems: {
+          [input.tableName]: { Keys: pending, ProjectionExpression: 'contractId, degradedSince' },
+        },
+      });
       for (const item of answer.Responses?.[input.tableName] ?? []) {
         if (typeof item.contractId === 'string' && typeof item.degradedSince === 'string')
           degraded.set(item.contractId, item.degradedSince);

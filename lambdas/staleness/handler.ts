@@ -5,16 +5,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { CHECKER_METRICS, CONTRACT_DIMENSIONS } from '../../lib/plan/metrics.js';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { EventPublisher } from '../commons/aws.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { checkStaleness, type StalenessSummary } from './check.js';
 import { recoverDegraded } from './recovery.js';
 
 export interface StalenessHandlerDeps {
-  ddb: DynamoDBDocumentClient;
+  ddb: DynamoDoc;
   /** The sync-state table. */
   tableName: string;
   plan: RuntimePlan;

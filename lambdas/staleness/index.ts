@@ -1,7 +1,6 @@
 /** Lambda entry of the staleness checker: dependencies from the environment and the bundled plan. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventBridgePublisher } from '../commons/aws.js';
+import { dynamoDoc } from '../commons/dynamo-doc.js';
 import { requireEnv } from '../commons/env.js';
 import { createLogger, createMetrics } from '../commons/powertools.js';
 import { bundledRuntimePlan } from '../commons/runtime-plan.js';
@@ -10,7 +9,7 @@ import { createStalenessHandler } from './handler.js';
 const plan = bundledRuntimePlan();
 
 export const handler = createStalenessHandler({
-  ddb: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+  ddb: dynamoDoc(),
   tableName: requireEnv('SYNC_TABLE_NAME'),
   plan,
   logger: createLogger(),

@@ -2,12 +2,13 @@
  * The status API's routes, end to end: match, validate, read, build the answer. Takes its clients
  * as dependencies (handler.ts wires them for Lambda; the local layer and tests pass their own).
  */
+
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { ContractPlan, TierName } from '../../lib/plan/types.js';
+import type { QueueAttributeReader } from '../commons/aws.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import type { HealthRecord, IncidentRecord } from '../commons/records.js';
 import {
   buildContractDetail,
@@ -54,8 +55,10 @@ import {
 
 /** Everything the status API needs. */
 export interface StatusApiDeps {
-  dynamo: DynamoDBDocumentClient;
-  sqs: SQSClient;
+  /** The sync-state and operations tables' client. */
+  dynamo: Pick<DynamoDoc, 'get' | 'query' | 'update'>;
+  /** Dead-letter queue depths. */
+  sqs: QueueAttributeReader;
   plan: RuntimePlan;
   tables: { syncState: string; operations: string };
   /** Each tier's dead-letter queue URL (for the tier-level depth). */

@@ -2,10 +2,9 @@
  * Lambda entry of the status API: builds the dependencies once per execution environment from the
  * environment and the bundled runtime plan, and exports the handler.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TierName } from '../../lib/plan/types.js';
+import { sqsQueueAttributeReader } from '../commons/aws.js';
+import { dynamoDoc } from '../commons/dynamo-doc.js';
 import { requireEnv } from '../commons/env.js';
 import { createLogger } from '../commons/powertools.js';
 import { bundledRuntimePlan } from '../commons/runtime-plan.js';
@@ -19,10 +18,8 @@ for (const tier of plan.tiers) {
 
 /** The Lambda handler (API Gateway HTTP API, payload 2.0). */
 export const handler = createStatusApiHandler({
-  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
-  sqs: new SQSClient({}),
+  dynamo: dynamoDoc(),
+  sqs: sqsQueueAttributeReader(),
   plan,
   tables: { syncState: requireEnv('SYNC_TABLE_NAME'), operations: requireEnv('OPERATIONS_TABLE_NAME') },
   queueUrls,

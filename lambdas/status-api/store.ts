@@ -4,16 +4,9 @@
  * entities not in sync), or by a cap that the answer reports as "at least". Items that do not have
  * the recorded shape are skipped, never allowed to crash an answer.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type QueryCommandOutput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { QueueAttributeReader } from '../commons/aws.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import {
   type HealthRecord,
   INDEXES,
@@ -30,8 +23,8 @@ import { BadRequestError, ConflictError, DependencyUnavailableError, NotFoundErr
 
 /** What the store needs: clients, table names, and the invocation's abort signal (Lambda timeout). */
 export interface StoreContext {
-  dynamo: DynamoDBDocumentClient;
-  sqs: SQSClient;
+  dynamo: Pick<DynamoDoc, 'get' | 'query' | 'update'>;
+  sqs: QueueAttributeReader;
   tables: { syncState: string; operations: string };
   signal?: AbortSignal;
 }
@@ -67,9 +60,12 @@ export async function entityRecords(ctx: StoreContext, type: string, id: string)
 /** A contract's health record, if it has one. */
 export async function healthRecord(ctx: StoreContext, contractId: string): Promise<HealthRecord | undefined> {
   const result = await call('sync state', () =>
-    ctx.dynamo.send(new GetCommand({ TableName: ctx.tables.syncState, Key: keys.health(contractId) }), {
-      abortSignal: ctx.signal,
-    }),
+    ctx.dynamo.get(
+      { TableName: ctx.tables.syncState, Key: keys.health(contractId) },
+      {
+        signal: ctx.signal,
+      },
+    ),
   );
   const item = result.Item;
   return item && typeof item.contractId === 'string' ? (item as HealthRecord) : undefined;
@@ -78,8 +74,8 @@ export async function healthRecord(ctx: StoreContext, contractId: string): Promi
 /** The newest `syncedAt` of a contract's entities: its last success. */
 export async function lastSuccess(ctx: StoreContext, contractId: string): Promise<string | undefined> {
   const result = await call('sync state', () =>
-    ctx.dynamo.send(
-      new QueryCommand({
+    ctx.dynamo.query(
+      {
         TableName: ctx.tables.syncState,
         IndexName: INDEXES.byContract,
         KeyConditionExpression: 'contractId = :c',
@@ -87,8 +83,8 @@ export async function lastSuccess(ctx: StoreContext, contractId: string): Promis
         ScanIndexForward: false,
         Limit: 1,
         ProjectionExpression: 'syncedAt',
-      }),
-      { abortSignal: ctx.signal },
+      },
+      { signal: ctx.signal },
     ),
   );
   const at = result.Items?.[0]?.syncedAt;
@@ -149,8 +145,8 @@ export async function listIncidents(
 ): Promise<{ incidents: IncidentRecord[]; next: Record<string, string> | undefined }> {
   let result: QueryCommandOutput;
   try {
-    result = await ctx.dynamo.send(
-      new QueryCommand({
+    result = await ctx.dynamo.query(
+      {
         TableName: ctx.tables.operations,
         IndexName: INDEXES.byKind,
         KeyConditionExpression: 'kind = :k',
@@ -160,8 +156,8 @@ export async function listIncidents(
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: cursor,
-      }),
-      { abortSignal: ctx.signal },
+      },
+      { signal: ctx.signal },
     );
   } catch (error) {
     // DynamoDB refusing a start key the caller sent is the caller's mistake, not an outage.
@@ -195,9 +191,12 @@ export async function openIncidents(ctx: StoreContext): Promise<Bounded<Incident
 /** One incident, if it exists. */
 export async function getIncident(ctx: StoreContext, id: string): Promise<IncidentRecord | undefined> {
   const result = await call('operations', () =>
-    ctx.dynamo.send(new GetCommand({ TableName: ctx.tables.operations, Key: keys.incident(id) }), {
-      abortSignal: ctx.signal,
-    }),
+    ctx.dynamo.get(
+      { TableName: ctx.tables.operations, Key: keys.incident(id) },
+      {
+        signal: ctx.signal,
+      },
+    ),
   );
   return result.Item && isIncident(result.Item) ? result.Item : undefined;
 }
@@ -212,16 +211,16 @@ export async function addIncidentNote(
   note: IncidentNote,
 ): Promise<IncidentRecord> {
   try {
-    const result = await ctx.dynamo.send(
-      new UpdateCommand({
+    const result = await ctx.dynamo.update(
+      {
         TableName: ctx.tables.operations,
         Key: keys.incident(id),
         UpdateExpression: 'SET notes = list_append(if_not_exists(notes, :empty), :note)',
         ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(notes) OR size(notes) < :max)',
         ExpressionAttributeValues: { ':empty': [], ':note': [note], ':max': MAX_NOTES_PER_INCIDENT },
         ReturnValues: 'ALL_NEW',
-      }),
-      { abortSignal: ctx.signal },
+      },
+      { signal: ctx.signal },
     );
     if (!result.Attributes || !isIncident(result.Attributes))
       throw new DependencyUnavailableError('the operations table', new Error('update returned no incident'));
@@ -283,15 +282,13 @@ export type QueueDepth =
 export async function queueDepth(ctx: StoreContext, queueUrl: string | undefined): Promise<QueueDepth> {
   if (!queueUrl) return { available: false, reason: 'queue not configured for this function' };
   try {
-    const result = await ctx.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-      { abortSignal: ctx.signal },
+    const attributes = await ctx.sqs.attributes(
+      queueUrl,
+      ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      ctx.signal,
     );
-    const visible = Number(result.Attributes?.ApproximateNumberOfMessages);
-    const inFlight = Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const visible = Number(attributes.ApproximateNumberOfMessages);
+    const inFlight = Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
     if (!Number.isFinite(visible)) return { available: false, reason: 'queue did not report its depth' };
     return { available: true, visible, inFlight: Number.isFinite(inFlight) ? inFlight : 0 };
   } catch {
@@ -354,9 +351,12 @@ async function queryAll(
   let start: Record<string, unknown> | undefined;
   do {
     const page = await call(what, () =>
-      ctx.dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: start, Limit: cap - items.length }), {
-        abortSignal: ctx.signal,
-      }),
+      ctx.dynamo.query(
+        { ...input, ExclusiveStartKey: start, Limit: cap - items.length },
+        {
+          signal: ctx.signal,
+        },
+      ),
     );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;

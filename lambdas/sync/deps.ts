@@ -4,10 +4,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDetailValidator } from '../../lib/model/detail-validator.js';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { DeadLetterSink, EntryPutter, EventPublisher, SecretReader } from '../commons/aws.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { createAdapter } from './adapters/registry.js';
 import { HealthTracker } from './health.js';
 import { SyncStateStore } from './state.js';
@@ -21,7 +21,8 @@ export interface SyncDepsInput {
   contractId: string;
   syncTableName: string;
   busName: string;
-  dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  /** The sync-state table's client (reads, conditional puts and updates). */
+  dynamo: Pick<DynamoDoc, 'get' | 'put' | 'update'>;
   deadLetters: DeadLetterSink;
   publisher: EventPublisher;
   entries: EntryPutter;

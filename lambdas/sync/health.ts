@@ -9,7 +9,7 @@
  * failures are gone, the staleness checker clears the flag instead, as soon as the byContract
  * index shows a success after `degradedSince` (within one checker run).
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { type HealthRecord, keys } from '../commons/records.js';
 
 export interface HealthSettings {
@@ -36,7 +36,7 @@ export class HealthTracker {
   private degraded = false;
 
   constructor(
-    private readonly dynamo: Pick<DynamoDBDocumentClient, 'send'>,
+    private readonly dynamo: Pick<DynamoDoc, 'update'>,
     private readonly tableName: string,
     private readonly settings: HealthSettings,
   ) {}
@@ -49,55 +49,49 @@ export class HealthTracker {
     let record: HealthRecord | undefined;
     try {
       // Count within the current window...
-      const out = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'ADD failures :one SET lastFailureAt = :at, lastFailureReason = :reason',
-          ConditionExpression: 'windowStart >= :cutoff',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':at': now.toISOString(),
-            ':reason': reason,
-            ':cutoff': cutoff,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.dynamo.update({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'ADD failures :one SET lastFailureAt = :at, lastFailureReason = :reason',
+        ConditionExpression: 'windowStart >= :cutoff',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':at': now.toISOString(),
+          ':reason': reason,
+          ':cutoff': cutoff,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
       record = out.Attributes as HealthRecord;
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       // ...or start a new window (no record yet, or the window has passed).
-      const out = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression:
-            'SET failures = :one, windowStart = :now, contractId = :id, lastFailureAt = :at, lastFailureReason = :reason',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':now': nowMs,
-            ':id': this.settings.contractId,
-            ':at': now.toISOString(),
-            ':reason': reason,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.dynamo.update({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression:
+          'SET failures = :one, windowStart = :now, contractId = :id, lastFailureAt = :at, lastFailureReason = :reason',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':now': nowMs,
+          ':id': this.settings.contractId,
+          ':at': now.toISOString(),
+          ':reason': reason,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
       record = out.Attributes as HealthRecord;
     }
     let becameDegraded = false;
     if (!record.degradedSince && record.failures >= this.settings.failures) {
       try {
-        await this.dynamo.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET degradedSince = :at',
-            ConditionExpression: 'attribute_not_exists(degradedSince)',
-            ExpressionAttributeValues: { ':at': now.toISOString() },
-          }),
-        );
+        await this.dynamo.update({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET degradedSince = :at',
+          ConditionExpression: 'attribute_not_exists(degradedSince)',
+          ExpressionAttributeValues: { ':at': now.toISOString() },
+        });
         becameDegraded = true;
       } catch (error) {
         if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
@@ -114,17 +108,14 @@ export class HealthTracker {
     if (!this.degraded) return undefined;
     this.degraded = false;
     try {
-      const out = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.health(this.settings.contractId),
-          UpdateExpression:
-            'REMOVE degradedSince SET failures = :zero, windowStart = :now, recoveredAt = :at',
-          ConditionExpression: 'attribute_exists(degradedSince)',
-          ExpressionAttributeValues: { ':zero': 0, ':now': nowMs, ':at': now.toISOString() },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
+      const out = await this.dynamo.update({
+        TableName: this.tableName,
+        Key: keys.health(this.settings.contractId),
+        UpdateExpression: 'REMOVE degradedSince SET failures = :zero, windowStart = :now, recoveredAt = :at',
+        ConditionExpression: 'attribute_exists(degradedSince)',
+        ExpressionAttributeValues: { ':zero': 0, ':now': nowMs, ':at': now.toISOString() },
+        ReturnValues: 'ALL_OLD',
+      });
       const old = out.Attributes as HealthRecord | undefined;
       return old?.degradedSince
         ? { degradedSince: old.degradedSince, recoveredAt: now.toISOString() }

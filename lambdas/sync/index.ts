@@ -1,24 +1,20 @@
 /**
  * Lambda entry of a contract's sync function: clients and configuration are built once per
- * container, from the environment and the runtime plan bundled at synth.
+ * container, from the environment and the runtime plan bundled at synth. The clients are the lean
+ * AWS JSON ones (commons/aws-json.ts): no AWS SDK is loaded, which keeps cold starts short.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   eventBridgeEntryPutter,
   eventBridgePublisher,
   secretsManagerReader,
   sqsDeadLetterSink,
 } from '../commons/aws.js';
+import { dynamoDoc } from '../commons/dynamo-doc.js';
 import { requireEnv } from '../commons/env.js';
 import { createLogger, createMetrics } from '../commons/powertools.js';
 import { bundledRuntimePlan } from '../commons/runtime-plan.js';
 import { buildSyncDeps } from './deps.js';
 import { createSyncHandler } from './handler.js';
-
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
 
 export const handler = createSyncHandler(
   buildSyncDeps({
@@ -26,7 +22,7 @@ export const handler = createSyncHandler(
     contractId: requireEnv('HANDOFF_CONTRACT_ID'),
     syncTableName: requireEnv('SYNC_TABLE_NAME'),
     busName: requireEnv('HANDOFF_BUS_NAME'),
-    dynamo,
+    dynamo: dynamoDoc(),
     deadLetters: sqsDeadLetterSink(requireEnv('DEAD_LETTER_QUEUE_URL')),
     publisher: eventBridgePublisher(),
     entries: eventBridgeEntryPutter(),

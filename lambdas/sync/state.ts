@@ -16,9 +16,11 @@
  *
  * On success nothing more is written: the claim already recorded the outcome, so the happy path is
  * one read and one write. The price is that a delivery arriving during a lease waits for it to end
- * (polling the record); so when an entity is hot (the delivery itself waited, or the record was
- * written within the last lease), the holder releases the lease after its send with a second
- * write, and a burst of updates to one entity flows at the target's pace. On failure the handler rewrites the record (conditional on its own claim):
+ * (polling the record); so when an entity is hot (the delivery itself waited, the record was
+ * written within the last lease, or the entity is new), the holder releases the lease after its
+ * send with a second write, and a burst of updates to one entity flows at the target's pace.
+ *
+ * On failure the handler rewrites the record (conditional on its own claim):
  * transient failures keep the claimed version (so an older event cannot overwrite it later) and
  * release the lease; permanent and config failures restore the previous version, because the target
  * did not take the change.
@@ -34,7 +36,7 @@
  * between claim and send it is the retry that must happen; after a success it re-sends the same
  * version, which an upsert target absorbs.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { keys, type SyncRecord } from '../commons/records.js';
 
 /** What to do with an event, given the entity's record. */
@@ -74,19 +76,17 @@ export interface EntityKey {
 /** DynamoDB access for sync records: one read, and conditional whole-record writes. */
 export class SyncStateStore {
   constructor(
-    private readonly dynamo: Pick<DynamoDBDocumentClient, 'send'>,
+    private readonly dynamo: Pick<DynamoDoc, 'get' | 'put' | 'update'>,
     private readonly tableName: string,
   ) {}
 
   /** Reads the record (strongly consistent: a stale read could skip a change that must be sent). */
   async read(key: EntityKey): Promise<SyncRecord | undefined> {
-    const out = await this.dynamo.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.entity(key.entityType, key.entityId), sk: keys.contract(key.contractId) },
-        ConsistentRead: true,
-      }),
-    );
+    const out = await this.dynamo.get({
+      TableName: this.tableName,
+      Key: { pk: keys.entity(key.entityType, key.entityId), sk: keys.contract(key.contractId) },
+      ConsistentRead: true,
+    });
     return out.Item as SyncRecord | undefined;
   }
 
@@ -96,19 +96,17 @@ export class SyncStateStore {
    */
   async write(record: SyncRecord, expectedRev: number | undefined): Promise<void> {
     try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: record,
-          ConditionExpression: expectedRev === undefined ? 'attribute_not_exists(pk)' : '#rev = :rev',
-          ...(expectedRev === undefined
-            ? {}
-            : {
-                ExpressionAttributeNames: { '#rev': 'rev' },
-                ExpressionAttributeValues: { ':rev': expectedRev },
-              }),
-        }),
-      );
+      await this.dynamo.put({
+        TableName: this.tableName,
+        Item: record,
+        ConditionExpression: expectedRev === undefined ? 'attribute_not_exists(pk)' : '#rev = :rev',
+        ...(expectedRev === undefined
+          ? {}
+          : {
+              ExpressionAttributeNames: { '#rev': 'rev' },
+              ExpressionAttributeValues: { ':rev': expectedRev },
+            }),
+      });
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
         throw new StateConflictError('the sync record changed while this delivery was deciding', {
@@ -125,16 +123,14 @@ export class SyncStateStore {
    */
   async release(claimed: Releasable): Promise<void> {
     try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: claimed.pk, sk: claimed.sk },
-          UpdateExpression: 'SET leaseUntil = :zero, #rev = :next',
-          ConditionExpression: '#rev = :rev',
-          ExpressionAttributeNames: { '#rev': 'rev' },
-          ExpressionAttributeValues: { ':zero': 0, ':rev': claimed.rev, ':next': claimed.rev + 1 },
-        }),
-      );
+      await this.dynamo.update({
+        TableName: this.tableName,
+        Key: { pk: claimed.pk, sk: claimed.sk },
+        UpdateExpression: 'SET leaseUntil = :zero, #rev = :next',
+        ConditionExpression: '#rev = :rev',
+        ExpressionAttributeNames: { '#rev': 'rev' },
+        ExpressionAttributeValues: { ':zero': 0, ':rev': claimed.rev, ':next': claimed.rev + 1 },
+      });
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
     }

@@ -37,8 +37,13 @@ import {
 export const LEASE_MARGIN_MS = 2_000;
 /** Lost compare-and-swap races before a contended delivery gives up and lets Lambda retry. */
 const MAX_CONFLICTS = 8;
-/** How often a delivery waiting for another's lease reads the record again. */
-const POLL_MS = 50;
+/**
+ * How often a delivery waiting for another's lease reads the record again: soon at first (a holder
+ * that expects company releases right after its send), then less often, so a long wait (a slow
+ * target) costs a few reads a second rather than twenty.
+ */
+const POLL_FIRST_MS = 25;
+const POLL_MAX_MS = 250;
 
 export interface SyncDeps {
   contract: ContractPlan;
@@ -124,6 +129,7 @@ export async function syncEvent(
 
   let conflicts = 0;
   let waited = false;
+  let polls = 0;
   for (;;) {
     const record = await deps.store.read(parsed.key);
     const now = deps.now();
@@ -138,7 +144,8 @@ export async function syncEvent(
         );
       }
       waited = true;
-      await deps.sleep(Math.min(POLL_MS, Math.max(1, decision.untilMs - now.getTime())));
+      const pause = Math.min(POLL_MAX_MS, POLL_FIRST_MS * 2 ** polls++);
+      await deps.sleep(Math.min(pause, Math.max(1, decision.untilMs - now.getTime())));
       continue;
     }
     try {
@@ -202,9 +209,11 @@ async function attempt(
     leaseUntil: now.getTime() + leaseMs,
   });
   await deps.store.write(claimed, record?.rev);
-  // A hot entity (this delivery waited, or the record was written within one lease) is likely to
-  // have more deliveries waiting: release the lease after the send so they need not wait it out.
-  const hot = waited || (record !== undefined && now.getTime() - Date.parse(record.updatedAt) < leaseMs);
+  // A hot entity is likely to have more deliveries waiting: release the lease after the send so
+  // they need not wait it out. Hot means this delivery waited, or the record was written within one
+  // lease, or the entity is new: systems often create a record and edit it within seconds, so the
+  // first sync of an entity pays one extra write (once per entity) to keep that burst fast.
+  const hot = waited || record === undefined || now.getTime() - Date.parse(record.updatedAt) < leaseMs;
 
   const sendStarted = Date.now();
   const abort = AbortSignal.timeout(

@@ -4,12 +4,8 @@
  * EventPublisher does not return ids, hence this small port. Requests time out well inside the
  * function's 10-second timeout, so a hung connection becomes a 503 the provider retries.
  */
-import {
-  EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsCommandOutput,
-} from '@aws-sdk/client-eventbridge';
-import type { ClientOptions } from '../commons/aws.js';
+import type { ClientOptions, PutEventsOutput } from '../commons/aws.js';
+import { AWS_SERVICES, AwsJsonClient } from '../commons/aws-json.js';
 import { EventPutError } from './errors.js';
 
 /** One event for the bus. */
@@ -26,8 +22,8 @@ export interface WebhookBus {
   put(entry: BusEntry, signal?: AbortSignal): Promise<{ eventId: string }>;
 }
 
-/** Per-request limits: EventBridge answers in milliseconds or is failing. */
-export const PUT_TIMEOUTS = { connectionMs: 1000, requestMs: 3000 } as const;
+/** Per-attempt limit: EventBridge answers in milliseconds or is failing. */
+export const PUT_TIMEOUT_MS = 3000;
 
 /** EventBridge's limit on one entry: Source, DetailType, Detail and Resources, plus 14 bytes for Time. */
 export const MAX_ENTRY_BYTES = 256 * 1024;
@@ -43,35 +39,35 @@ export function entryBytes(entry: Pick<BusEntry, 'source' | 'detailType' | 'deta
 }
 
 /** A WebhookBus on EventBridge (the local layer passes its own ingress as the endpoint). */
-export function eventBridgeWebhookBus(options: ClientOptions & { maxAttempts?: number } = {}): WebhookBus {
-  const client = new EventBridgeClient({
+export function eventBridgeWebhookBus(options: ClientOptions = {}): WebhookBus {
+  const client = new AwsJsonClient(AWS_SERVICES.eventBridge, {
+    // Two attempts fit the function's timeout with the attempt timeout below; the provider retries after that.
+    maxAttempts: 2,
+    timeoutMs: PUT_TIMEOUT_MS,
     ...options,
-    // Two attempts fit the function's timeout with the request timeouts below; the provider retries after that.
-    maxAttempts: options.maxAttempts ?? 2,
-    requestHandler: {
-      connectionTimeout: PUT_TIMEOUTS.connectionMs,
-      requestTimeout: PUT_TIMEOUTS.requestMs,
-    },
   });
   return {
     async put(entry, signal) {
-      let out: PutEventsCommandOutput;
+      let out: PutEventsOutput;
       try {
-        out = await client.send(
-          new PutEventsCommand({
+        const answer = await client.call(
+          'PutEvents',
+          {
             Entries: [
               {
                 EventBusName: entry.busName,
                 Source: entry.source,
                 DetailType: entry.detailType,
                 Detail: JSON.stringify(entry.detail),
-                Time: entry.time,
+                // The JSON protocol's timestamps are epoch seconds.
+                Time: entry.time.getTime() / 1000,
                 Resources: [],
               },
             ],
-          }),
-          signal ? { abortSignal: signal } : {},
+          },
+          signal ? { signal } : {},
         );
+        out = answer.output as PutEventsOutput;
       } catch (error) {
         const name = (error as { name?: string }).name ?? 'Error';
         throw new EventPutError(`PutEvents failed (${name})`, { code: name, cause: error });

@@ -15,8 +15,7 @@
  * IAM grant is limited to their own system's `WEBHOOK#<system>#` keys.
  */
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { DeliveryStoreError } from './errors.js';
 
 /** A claim older than this was abandoned: the function's timeout is 10 s. */
@@ -53,7 +52,7 @@ export type ClaimResult =
   | { kind: 'in-progress' };
 
 export interface DeliveryStoreOptions {
-  ddb: Pick<DynamoDBDocumentClient, 'send'>;
+  ddb: Pick<DynamoDoc, 'get' | 'put' | 'update'>;
   tableName: string;
   systemId: string;
   dedupeDays: number;
@@ -78,8 +77,8 @@ export class DeliveryStore {
       expiresAt: Math.floor(now / 1000) + this.options.dedupeDays * 86_400,
     };
     try {
-      await this.options.ddb.send(
-        new PutCommand({
+      await this.options.ddb.put(
+        {
           TableName: this.options.tableName,
           Item: item,
           ConditionExpression:
@@ -90,8 +89,8 @@ export class DeliveryStore {
             ':claimed': 'claimed',
             ':staleBefore': now - STALE_CLAIM_MS,
           },
-        }),
-        signal ? { abortSignal: signal } : {},
+        },
+        signal ? { signal } : {},
       );
       return { kind: 'claimed', token };
     } catch (error) {
@@ -107,21 +106,19 @@ export class DeliveryStore {
   /** Records that the event is on the bus. Returns false when the claim was lost meanwhile. */
   async markPut(deliveryId: string, token: string, eventId: string): Promise<boolean> {
     try {
-      await this.options.ddb.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: deliveryKey(this.options.systemId, deliveryId),
-          UpdateExpression: 'SET #state = :put, eventId = :eventId, putAt = :putAt REMOVE claimToken',
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':put': 'put',
-            ':eventId': eventId,
-            ':putAt': this.options.now().toISOString(),
-            ':token': token,
-          },
-        }),
-      );
+      await this.options.ddb.update({
+        TableName: this.options.tableName,
+        Key: deliveryKey(this.options.systemId, deliveryId),
+        UpdateExpression: 'SET #state = :put, eventId = :eventId, putAt = :putAt REMOVE claimToken',
+        ConditionExpression: 'claimToken = :token',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':put': 'put',
+          ':eventId': eventId,
+          ':putAt': this.options.now().toISOString(),
+          ':token': token,
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -132,16 +129,14 @@ export class DeliveryStore {
   /** Makes a failed claim retakeable at once, so the provider's next retry goes through. */
   async release(deliveryId: string, token: string): Promise<void> {
     try {
-      await this.options.ddb.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: deliveryKey(this.options.systemId, deliveryId),
-          UpdateExpression: 'SET claimedAt = :zero REMOVE claimToken',
-          ConditionExpression: 'claimToken = :token AND #state = :claimed',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':zero': 0, ':token': token, ':claimed': 'claimed' },
-        }),
-      );
+      await this.options.ddb.update({
+        TableName: this.options.tableName,
+        Key: deliveryKey(this.options.systemId, deliveryId),
+        UpdateExpression: 'SET claimedAt = :zero REMOVE claimToken',
+        ConditionExpression: 'claimToken = :token AND #state = :claimed',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':zero': 0, ':token': token, ':claimed': 'claimed' },
+      });
     } catch (error) {
       // Lost the claim meanwhile: nothing of ours to release.
       if (isConditionFailure(error)) return;
@@ -153,13 +148,13 @@ export class DeliveryStore {
   async read(deliveryId: string, signal?: AbortSignal): Promise<DeliveryRecord | undefined> {
     let item: DeliveryRecord | undefined;
     try {
-      const out = await this.options.ddb.send(
-        new GetCommand({
+      const out = await this.options.ddb.get(
+        {
           TableName: this.options.tableName,
           Key: deliveryKey(this.options.systemId, deliveryId),
           ConsistentRead: true,
-        }),
-        signal ? { abortSignal: signal } : {},
+        },
+        signal ? { signal } : {},
       );
       item = out.Item as DeliveryRecord | undefined;
     } catch (error) {

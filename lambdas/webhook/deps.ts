@@ -5,9 +5,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { SecretReader } from '../commons/aws.js';
+import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import type { WebhookBus } from './bus.js';
 import { DeliveryStore } from './deliveries.js';
 import type { WebhookDeps } from './receive.js';
@@ -20,7 +20,8 @@ export interface WebhookDepsInput {
   tableName: string;
   /** The bus to put on; overrides the plan's (the deployed name comes from the environment). */
   busName?: string;
-  ddb: Pick<DynamoDBDocumentClient, 'send'>;
+  /** The operations table's client (delivery records). */
+  ddb: Pick<DynamoDoc, 'get' | 'put' | 'update'>;
   bus: WebhookBus;
   secrets?: SecretReader;
   /** Where `{ env: NAME }` secret references are read (process.env on Lambda). */

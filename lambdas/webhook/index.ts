@@ -3,9 +3,8 @@
  * container, from the environment and the runtime plan bundled at synth (which holds only this
  * system's webhook).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { secretsManagerReader } from '../commons/aws.js';
+import { dynamoDoc } from '../commons/dynamo-doc.js';
 import { requireEnv } from '../commons/env.js';
 import { createLogger, createMetrics } from '../commons/powertools.js';
 import { bundledRuntimePlan } from '../commons/runtime-plan.js';
@@ -20,9 +19,7 @@ export const handler = createWebhookHandler(
     systemId: requireEnv('HANDOFF_SYSTEM_ID'),
     tableName: requireEnv('OPERATIONS_TABLE_NAME'),
     busName: requireEnv('HANDOFF_BUS_NAME'),
-    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    ddb: dynamoDoc(),
     bus: eventBridgeWebhookBus(),
     secrets: secretsManagerReader(),
     env: process.env,

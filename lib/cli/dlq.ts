@@ -29,6 +29,7 @@ import {
   showDeadLetter,
   validRate,
 } from '../dlq/index.js';
+import { sdkDeadLetterQueue, sdkEventBus } from '../dlq/sdk.js';
 import { formatDuration } from '../model/duration.js';
 import { TIER_NAMES, type TierName } from '../model/types.js';
 import { names, STAGE_PATTERN } from '../plan/names.js';
@@ -320,7 +321,7 @@ export async function dlqCommand(
           doing = `listing ${queue.queueName}`;
           const listing = await listDeadLetters({
             ...scan,
-            sqs: clients.sqs,
+            sqs: sdkDeadLetterQueue(clients.sqs),
             queueUrl: queue.queueUrl,
             filter,
           });
@@ -336,7 +337,7 @@ export async function dlqCommand(
           doing = `looking for ${messageId} in ${queue.queueName}`;
           const shown = await showDeadLetter({
             ...scan,
-            sqs: clients.sqs,
+            sqs: sdkDeadLetterQueue(clients.sqs),
             queueUrl: queue.queueUrl,
             messageId,
           });
@@ -359,8 +360,8 @@ export async function dlqCommand(
           doing = `redriving ${queue.queueName} onto bus ${plan.bus.name}`;
           const result = await redriveDeadLetters({
             ...scan,
-            sqs: clients.sqs,
-            events: clients.events,
+            sqs: sdkDeadLetterQueue(clients.sqs),
+            events: sdkEventBus(clients.events),
             queueUrl: queue.queueUrl,
             busName: plan.bus.name,
             filter,

@@ -1,7 +1,9 @@
 /**
  * Dead-letter tooling shared by `handoff dlq` and the auto-redrive function: the same SQS and
- * EventBridge SDK calls against a deployed stage or the local layer.
+ * EventBridge calls against a deployed stage or the local layer, through two small ports (./api.ts)
+ * that the CLI fills with SDK clients (./sdk.ts, imported directly) and the function with lean ones.
  */
+export type { DeadLetterQueueApi, EventBusApi } from './api.js';
 export {
   type DeadLetterDetail,
   type DeadLetterListing,

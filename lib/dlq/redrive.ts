@@ -10,13 +10,9 @@
  * Re-putting on the bus reaches every rule that matches the event, not only the contract that
  * failed; the other contracts' handlers skip it the same way.
  */
-import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { DeadLetterClass } from '../../lambdas/commons/dead-letters.js';
+import type { EventBusApi } from './api.js';
 import { type DeadLetterFilter, matchesFilter } from './read.js';
 import {
   MAX_VISIBILITY_SECONDS,
@@ -47,7 +43,8 @@ export const systemClock: Clock = {
 };
 
 export interface RedriveOptions extends QueueScanOptions {
-  events: EventBridgeClient;
+  /** EventBridge: an SDK client adapted by ./sdk.ts, or the redrive function's lean one. */
+  events: EventBusApi;
   /** The bus the events go back on: the plan's `handoff-<stage>`. */
   busName: string;
   filter?: DeadLetterFilter;
@@ -150,9 +147,7 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
         await pacer.wait(chunk.length);
         let results: Array<{ ErrorCode?: string; ErrorMessage?: string }>;
         try {
-          const answer = await options.events.send(
-            new PutEventsCommand({ Entries: chunk.map((item) => item.entry) }),
-          );
+          const answer = await options.events.putEvents({ Entries: chunk.map((item) => item.entry) });
           results = answer.Entries ?? [];
         } catch (error) {
           // The whole request failed: whether any event got through is unknown, so nothing is
@@ -176,12 +171,10 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
               return;
             }
             try {
-              await options.sqs.send(
-                new DeleteMessageCommand({
-                  QueueUrl: options.queueUrl,
-                  ReceiptHandle: item.message.raw.receiptHandle,
-                }),
-              );
+              await options.sqs.deleteMessage({
+                QueueUrl: options.queueUrl,
+                ReceiptHandle: item.message.raw.receiptHandle,
+              });
               item.outcome.outcome = 'redriven';
               deleted.add(item.message.raw.messageId);
             } catch (error) {

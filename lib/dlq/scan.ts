@@ -12,13 +12,8 @@
  * (long polling asks every SQS server) or only messages it has already seen (the visibility
  * timeout ran out and the queue went round).
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import type { RawDeadLetter, ReadDeadLetter } from '../../lambdas/commons/dead-letters.js';
+import type { DeadLetterQueueApi } from './api.js';
 import { type ContractEntitySpec, RECEIVE_ATTRIBUTES, readWithEntity, toRawDeadLetter } from './read.js';
 
 /** SQS's limit on messages per receive and per batch call. */
@@ -30,7 +25,8 @@ export const DEFAULT_SCAN_LIMIT = 1000;
 
 /** Where to walk and how far. */
 export interface QueueScanOptions {
-  sqs: SQSClient;
+  /** SQS: an SDK client adapted by ./sdk.ts, or the redrive function's lean one. */
+  sqs: DeadLetterQueueApi;
   queueUrl: string;
   /** The plan's `handoff-<stage>`, to tell contracts from function and rule names. */
   prefix: string;
@@ -98,16 +94,14 @@ export async function scanQueue(
         end = 'stopped';
         break;
       }
-      const received = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: SQS_BATCH,
-          VisibilityTimeout: visibilityTimeout,
-          WaitTimeSeconds: options.waitSeconds ?? 1,
-          MessageSystemAttributeNames: [...RECEIVE_ATTRIBUTES.MessageSystemAttributeNames],
-          MessageAttributeNames: [...RECEIVE_ATTRIBUTES.MessageAttributeNames],
-        }),
-      );
+      const received = await sqs.receiveMessage({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: SQS_BATCH,
+        VisibilityTimeout: visibilityTimeout,
+        WaitTimeSeconds: options.waitSeconds ?? 1,
+        MessageSystemAttributeNames: [...RECEIVE_ATTRIBUTES.MessageSystemAttributeNames],
+        MessageAttributeNames: [...RECEIVE_ATTRIBUTES.MessageAttributeNames],
+      });
       const messages = received.Messages ?? [];
       if (messages.length === 0) {
         end = 'drained';
@@ -146,27 +140,30 @@ export async function scanQueue(
 }
 
 /** The queue's ApproximateNumberOfMessages (visible messages). */
-export async function approximateMessages(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const answer = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
+export async function approximateMessages(sqs: DeadLetterQueueApi, queueUrl: string): Promise<number> {
+  const answer = await sqs.getQueueAttributes({
+    QueueUrl: queueUrl,
+    AttributeNames: ['ApproximateNumberOfMessages'],
+  });
   const count = Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0);
   return Number.isFinite(count) && count > 0 ? count : 0;
 }
 
 /** Makes held messages visible again; returns how many could not be released. Never throws. */
-async function release(sqs: SQSClient, queueUrl: string, held: Map<string, string>): Promise<number> {
+async function release(
+  sqs: DeadLetterQueueApi,
+  queueUrl: string,
+  held: Map<string, string>,
+): Promise<number> {
   const handles = [...held.values()];
   let failures = 0;
   for (let i = 0; i < handles.length; i += SQS_BATCH) {
     const chunk = handles.slice(i, i + SQS_BATCH);
     try {
-      const answer = await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: chunk.map((handle, n) => ({ Id: String(n), ReceiptHandle: handle, VisibilityTimeout: 0 })),
-        }),
-      );
+      const answer = await sqs.changeMessageVisibilityBatch({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((handle, n) => ({ Id: String(n), ReceiptHandle: handle, VisibilityTimeout: 0 })),
+      });
       failures += answer.Failed?.length ?? 0;
     } catch {
       // Not fatal: the messages reappear on their own when the short visibility timeout ends.

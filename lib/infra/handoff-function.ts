@@ -181,7 +181,7 @@ export class BundlingError extends HandoffInfraError {
 
 /**
  * esbuild's options for a handoff function: one ESM file `index.mjs`, minified, for the Lambda
- * runtime's Node.js, AWS SDK v3 left to the runtime, `define` replacing globals (the runtime plan).
+ * runtime's Node.js, any AWS SDK v3 client left to the runtime, `define` replacing globals (the runtime plan).
  */
 export function esbuildOptions(
   projectRoot: string,
@@ -198,8 +198,11 @@ export function esbuildOptions(
     minify: true,
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
-    // The runtime provides SDK v3; bundling it would only grow cold starts.
-    external: ['@aws-sdk/*'],
+    // The functions call AWS through commons/aws-json.ts and import no SDK client. Should one come
+    // back, it takes the runtime's copy rather than growing the bundle (and its cold start shows in
+    // `npm run bench`). @aws-sdk/util-dynamodb is bundled: small, no imports of its own, and the
+    // marshalling our tests compare must not change with the runtime's version.
+    external: ['@aws-sdk/client-*', '@aws-sdk/lib-*'],
     tsconfig: join(projectRoot, 'tsconfig.json'),
     define,
     logLevel: 'silent',

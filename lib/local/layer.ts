@@ -12,19 +12,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import dynalite from 'dynalite';
 import {
   eventBridgeEntryPutter,
   eventBridgePublisher,
   sqsDeadLetterSink,
+  sqsQueueAttributeReader,
 } from '../../lambdas/commons/aws.js';
+import { dynamoDoc } from '../../lambdas/commons/dynamo-doc.js';
 import { createLogger, createMetrics } from '../../lambdas/commons/powertools.js';
 import { createIncidentsHandler } from '../../lambdas/incidents/handler.js';
 import { syncOwnership } from '../../lambdas/ownership/sync.js';
+import { eventBridgeBus, sqsDeadLetterQueue } from '../../lambdas/redrive/clients.js';
 import { createRedriveHandler } from '../../lambdas/redrive/handler.js';
 import { createStalenessHandler } from '../../lambdas/staleness/handler.js';
 import { createStatusApiHandler } from '../../lambdas/status-api/handler.js';
@@ -39,6 +38,7 @@ import type { FunctionPlan, Plan, TierName } from '../plan/types.js';
 // Inbound webhooks (issue 7): the receivers' local wiring lives with the webhook code.
 import { localWebhooks } from '../webhooks/local.js';
 import { type AlarmStatus, alarmStateChangeEvent, alarmValue, nextState } from './alarms.js';
+import { startEmbeddedDynamo } from './dynamo-server.js';
 import { createTableInput } from './dynamo-tables.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import { type HandlerFactory, LocalFunction } from './functions.js';
@@ -51,7 +51,7 @@ import { scalePlan } from './scale.js';
 import { loadLocalSecrets, localSecretReader, resolveLocalSecret } from './secrets.js';
 import { createLayerServer } from './server.js';
 import { openSqsStore, type SqsServer, type SqsStore, startSqsServer } from './sqs/index.js';
-import { type LayerStats, layerStats } from './stats.js';
+import { type LayerStats, layerStats, type RuntimeLoad, type ThreadLoad } from './stats.js';
 import { type ExampleTargets, startExampleTargets } from './targets/index.js';
 
 export const LOCAL_STAGE = 'local';
@@ -133,35 +133,38 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
     if (sizeProblems.length > 0) throw new LocalContractsError(sizeProblems);
     const plan = scalePlan(fullPlan, timeScale);
 
-    // DynamoDB (dynalite on disk).
-    const dynamoServer = dynalite({
+    // DynamoDB (dynalite on disk), on a thread of its own: see dynamo-server.ts.
+    const dynamoServer = await startEmbeddedDynamo({
       path: join(options.dataDir, 'dynamodb'),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-    await listen(dynamoServer, 0).catch((error: unknown) => {
+      onError: (error) => logs.layer('error', 'embedded DynamoDB failed', { error: error.message }),
+    }).catch((error: unknown) => {
+      // LevelDB's lock on the folder is the usual reason: another layer runs on the same data.
+      const hint = /\block\b/i.test(describe(error))
+        ? ' (is another local layer using this data folder?)'
+        : '';
       throw new LocalLayerError(
-        `the embedded DynamoDB could not start in ${join(options.dataDir, 'dynamodb')}: ${describe(error)}`,
+        `the embedded DynamoDB could not start in ${join(options.dataDir, 'dynamodb')}: ${describe(error)}${hint}`,
+        { cause: error },
       );
     });
-    cleanups.push(() => closeServer(dynamoServer));
-    const dynamoUrl = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+    cleanups.push(() => dynamoServer.close());
+    const dynamoUrl = dynamoServer.url;
     const clientOptions = (endpoint: string) => ({
       endpoint,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
     const dynamoClient = new DynamoDBClient(clientOptions(dynamoUrl));
-    const ddb = DynamoDBDocumentClient.from(dynamoClient, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    // The functions' client: the lean one they use on Lambda (the SDK client above creates tables).
+    const ddb = dynamoDoc(clientOptions(dynamoUrl));
     cleanups.push(async () => dynamoClient.destroy());
     for (const table of [plan.tables.syncState, plan.tables.operations]) {
       await dynamoClient.send(new CreateTableCommand(createTableInput(table))).catch((error: unknown) => {
         if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
       });
     }
+    // CreateTable answers while a table is CREATING; nothing may write to it before it is ACTIVE.
+    await dynamoServer.whenActive([plan.tables.syncState.name, plan.tables.operations.name]);
 
     // SQS (dead-letter queues).
     const sqs = await openSqsStore({
@@ -285,8 +288,8 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
         }) as unknown as ReturnType<HandlerFactory>,
       redrive: (fn) => () =>
         createRedriveHandler({
-          sqs: new SQSClient(clientOptions(sqsServer.url)),
-          events: new EventBridgeClient(clientOptions(base)),
+          sqs: sqsDeadLetterQueue(clientOptions(sqsServer.url)),
+          events: eventBridgeBus(clientOptions(base)),
           plan: runtimeFor(fn),
           queueUrls,
           logger: powertools(fn).logger,
@@ -302,6 +305,10 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
         );
     }
 
+    const runtime = (): RuntimeLoad => ({
+      main: threadLoad(performance.eventLoopUtilization()),
+      dynamodb: threadLoad(dynamoServer.eventLoopUtilization()),
+    });
     const router = new Router(plan);
     const invoker = new Invoker({
       plan,
@@ -470,7 +477,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
     const statusApi = statusApiPlan
       ? createStatusApiHandler({
           dynamo: ddb,
-          sqs: new SQSClient(clientOptions(sqsServer.url)),
+          sqs: sqsQueueAttributeReader(clientOptions(sqsServer.url)),
           plan: runtimeFor(statusApiPlan),
           tables: { syncState: plan.tables.syncState.name, operations: plan.tables.operations.name },
           queueUrls,
@@ -510,7 +517,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
           : undefined,
       functions,
       logs,
-      stats: async () => layerStats({ plan, metrics, invoker, sqs, alarms: states }),
+      stats: async () => layerStats({ plan, metrics, invoker, sqs, alarms: states, runtime }),
       extra: [webhooks.route], // inbound webhooks (issue 7)
     });
 
@@ -541,7 +548,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       ...(targets ? { targets } : {}),
       logs,
       alarmStates: () => states,
-      stats: () => layerStats({ plan, metrics, invoker, sqs, alarms: states }),
+      stats: () => layerStats({ plan, metrics, invoker, sqs, alarms: states, runtime }),
       dataDir: options.dataDir,
       close: async () => {
         invoker.stop();
@@ -584,6 +591,10 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections?.();
     server.close(() => resolve());
   });
+}
+
+function threadLoad(elu: { active: number; idle: number }): ThreadLoad {
+  return { activeMs: Math.round(elu.active), idleMs: Math.round(elu.idle) };
 }
 
 function describe(error: unknown): string {

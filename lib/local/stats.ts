@@ -35,6 +35,20 @@ export interface QueueStats {
   oldestAgeSeconds: number;
 }
 
+/** Event-loop time of one thread since it started (performance.eventLoopUtilization), in ms. */
+export interface ThreadLoad {
+  activeMs: number;
+  idleMs: number;
+}
+
+/** How busy the layer's threads are: two readings' difference gives the utilisation in between. */
+export interface RuntimeLoad {
+  /** The main thread: ingress, invoker, handlers, targets. */
+  main: ThreadLoad;
+  /** The embedded DynamoDB's thread. */
+  dynamodb?: ThreadLoad;
+}
+
 export interface LayerStats {
   at: string;
   contracts: ContractStats[];
@@ -43,6 +57,8 @@ export interface LayerStats {
   pending: number;
   /** Alarms in ALARM, by name. */
   alarms: string[];
+  /** Event-loop load of the layer's threads (the bench reads it). */
+  runtime?: RuntimeLoad;
 }
 
 export function layerStats(parts: {
@@ -51,6 +67,7 @@ export function layerStats(parts: {
   invoker: Invoker;
   sqs: SqsStore;
   alarms: Map<string, AlarmStatus>;
+  runtime?: () => RuntimeLoad;
 }): LayerStats {
   const { plan, metrics, invoker, sqs, alarms } = parts;
   const inAlarm = [...alarms].filter(([, s]) => s.state === 'ALARM').map(([name]) => name);
@@ -105,5 +122,12 @@ export function layerStats(parts: {
       oldestAgeSeconds: s.oldestMessageAgeSeconds,
     };
   });
-  return { at: new Date().toISOString(), contracts, queues, pending: invoker.pending(), alarms: inAlarm };
+  return {
+    at: new Date().toISOString(),
+    contracts,
+    queues,
+    pending: invoker.pending(),
+    alarms: inAlarm,
+    ...(parts.runtime ? { runtime: parts.runtime() } : {}),
+  };
 }

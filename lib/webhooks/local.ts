@@ -15,9 +15,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ClientOptions } from '../../lambdas/commons/aws.js';
+import type { DynamoDoc } from '../../lambdas/commons/dynamo-doc.js';
 import { createLogger, createMetrics, type LineSink } from '../../lambdas/commons/powertools.js';
 import { eventBridgeWebhookBus } from '../../lambdas/webhook/bus.js';
 import { buildWebhookDeps } from '../../lambdas/webhook/deps.js';
@@ -40,7 +40,7 @@ export interface LocalWebhooksOptions {
   /** Where `{ env: NAME }` secret references are read. */
   env: Readonly<Record<string, string | undefined>>;
   /** The layer's DynamoDB (operations table: delivery records). */
-  ddb: DynamoDBDocumentClient;
+  ddb: DynamoDoc;
   /** Client options for the layer's own PutEvents ingress. */
   events: ClientOptions;
   /** Where a function's log lines go. */

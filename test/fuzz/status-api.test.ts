@@ -5,7 +5,6 @@
  * data, as a careless writer might leave it). Never a 500; every problem is the documented JSON
  * error; no stack, no personal data; reads never write, and a rejected note changes nothing.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,7 +197,7 @@ async function scanTables(): Promise<string> {
   const tables = [api.plan.tables.syncState.name, api.plan.tables.operations.name];
   const scans = await Promise.all(
     tables.map(async (TableName) => {
-      const items = (await api.dynamo.doc.send(new ScanCommand({ TableName }))).Items ?? [];
+      const items = (await api.dynamo.doc.scan({ TableName })).Items ?? [];
       return items.map((i) => JSON.stringify(i, Object.keys(i).sort())).sort();
     }),
   );
@@ -585,7 +584,7 @@ describe('the status API with hostile requests', () => {
         };
         expect(answer.incidentId).toBe(id);
         const stored = (
-          await api.dynamo.doc.send(new ScanCommand({ TableName: api.plan.tables.operations.name }))
+          await api.dynamo.doc.scan({ TableName: api.plan.tables.operations.name })
         ).Items?.find((i) => i.id === id) as { notes?: Array<{ text: string }> } | undefined;
         expect(stored?.notes?.length).toBe(answer.notesCount);
         expect(stored?.notes?.at(-1)?.text).toBe(answer.note.text);

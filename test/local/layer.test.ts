@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDeadLetter } from '../../lambdas/commons/dead-letters.js';
-import { type LocalLayer, startLocalLayer } from '../../lib/local/layer.js';
+import { type LocalLayer, LocalLayerError, startLocalLayer } from '../../lib/local/layer.js';
 import { EXAMPLE_CONTRACTS } from '../helpers/paths.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -253,6 +253,42 @@ describe('the local layer with the example contracts', () => {
     });
     expect(JSON.stringify(incident)).toContain('./bin/handoff dlq');
     expect(JSON.stringify(incident)).toContain('/runbooks/dead-letters.md');
+  });
+
+  it('reports how busy its threads are: the main event loop and the embedded DynamoDB', async () => {
+    // Prepare
+    const before = layer.stats().runtime;
+    const id = nextCustomer();
+
+    // Act: one delivery reads and writes the sync state in the embedded DynamoDB.
+    await events.send(new PutEventsCommand({ Entries: [customerUpdated(id, 1)] }));
+    await until('delivery', () => helpdeskHolds(id));
+    const after = (await (await fetch(`${layer.endpoints.events}/_admin/stats`)).json()) as ReturnType<
+      LocalLayer['stats']
+    >;
+
+    // Assess
+    expect(after.runtime?.main.activeMs).toBeGreaterThan(before?.main.activeMs ?? Number.POSITIVE_INFINITY);
+    expect(after.runtime?.dynamodb?.activeMs).toBeGreaterThan(
+      before?.dynamodb?.activeMs ?? Number.POSITIVE_INFINITY,
+    );
+  });
+
+  it('refuses a data folder another layer is using, naming what holds it', async () => {
+    // Act
+    const second = await startLocalLayer({
+      contractsDir: EXAMPLE_CONTRACTS,
+      dataDir: layer.dataDir,
+      port: 0,
+      targets: false,
+    }).catch((error: unknown) => error);
+
+    // Assess: a user error (no stack trace in the CLI), and the first layer still answers.
+    expect(second).toBeInstanceOf(LocalLayerError);
+    expect((second as Error).message).toMatch(
+      /^the embedded DynamoDB could not start in .*dynamodb: .*lock.*\(is another local layer using this data folder\?\)$/,
+    );
+    expect((await fetch(`${layer.endpoints.events}/_admin/stats`)).status).toBe(200);
   });
 });
 

@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cli.js';
 import { createIncidentsHandler } from '../../lambdas/incidents/handler.js';
@@ -385,18 +384,16 @@ describe('handoff report with incidents', () => {
       alarm('handoff-local-critical-dead-letters', 'ALARM', '2026-11-30T11:00:00.000+0000'),
       context,
     );
-    await dynamo.doc.send(
-      new UpdateCommand({
-        TableName: plan.tables.operations.name,
-        Key: { pk: `INCIDENT#${'incidentId' in resolved ? resolved.incidentId : ''}`, sk: 'INCIDENT' },
-        UpdateExpression: 'SET notes = :notes',
-        ExpressionAttributeValues: {
-          ':notes': [
-            { at: '2026-11-30T10:40:00Z', author: 'support', text: 'Helpdesk API outage, fixed by vendor' },
-          ],
-        },
-      }),
-    );
+    await dynamo.doc.update({
+      TableName: plan.tables.operations.name,
+      Key: { pk: `INCIDENT#${'incidentId' in resolved ? resolved.incidentId : ''}`, sk: 'INCIDENT' },
+      UpdateExpression: 'SET notes = :notes',
+      ExpressionAttributeValues: {
+        ':notes': [
+          { at: '2026-11-30T10:40:00Z', author: 'support', text: 'Helpdesk API outage, fixed by vendor' },
+        ],
+      },
+    });
     const dir = dataDir({ dynamodb: dynamo.endpoint });
 
     // Act

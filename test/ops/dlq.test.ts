@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimRecord, decide, failureRecord, SyncStateStore } from '../../lambdas/sync/state.js';
 import { type Clock, listDeadLetters, redriveDeadLetters, showDeadLetter } from '../../lib/dlq/index.js';
+import { sdkDeadLetterQueue, sdkEventBus } from '../../lib/dlq/sdk.js';
 import { extractEntity } from '../../lib/model/entity.js';
 import type { ContractPlan, Plan } from '../../lib/plan/types.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
@@ -39,7 +40,7 @@ function fakeClock(): Clock & { sleeps: number[] } {
 
 function options() {
   return {
-    sqs: queues.sqs,
+    sqs: sdkDeadLetterQueue(queues.sqs),
     queueUrl: queues.urls.critical,
     prefix: plan.prefix,
     contracts: plan.contracts,
@@ -190,7 +191,7 @@ describe('redriving dead letters', () => {
     // Act
     const result = await redriveDeadLetters({
       ...options(),
-      events: putOrder.events,
+      events: sdkEventBus(putOrder.events),
       busName: 'handoff-dev',
       filter: { contractId: CUSTOMER, failureClasses: ['transient'] },
       clock: fakeClock(),
@@ -227,7 +228,7 @@ describe('redriving dead letters', () => {
     // Act
     const result = await redriveDeadLetters({
       ...options(),
-      events: bus.events,
+      events: sdkEventBus(bus.events),
       busName: 'handoff-dev',
       filter: { onlyAutoRedrivable: true },
       clock: fakeClock(),
@@ -252,7 +253,7 @@ describe('redriving dead letters', () => {
     // Act
     const result = await redriveDeadLetters({
       ...options(),
-      events: bus.events,
+      events: sdkEventBus(bus.events),
       busName: 'handoff-dev',
       dryRun: true,
       clock: fakeClock(),
@@ -280,7 +281,7 @@ describe('redriving dead letters', () => {
     // Act
     const rejected = await redriveDeadLetters({
       ...options(),
-      events: bus.events,
+      events: sdkEventBus(bus.events),
       busName: 'handoff-dev',
       filter: { contractId: CUSTOMER, failureClasses: ['transient'] },
       clock: fakeClock(),
@@ -288,7 +289,7 @@ describe('redriving dead letters', () => {
     bus.failNextCall(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     const refused = await redriveDeadLetters({
       ...options(),
-      events: bus.events,
+      events: sdkEventBus(bus.events),
       busName: 'handoff-dev',
       filter: { onlyAutoRedrivable: true },
       ratePerSecond: 1,
@@ -312,7 +313,7 @@ describe('redriving dead letters', () => {
     // Act
     const result = await redriveDeadLetters({
       ...options(),
-      events: bus.events,
+      events: sdkEventBus(bus.events),
       busName: 'handoff-dev',
       ratePerSecond: 2,
       clock,
@@ -382,7 +383,7 @@ describe('redrive survives a crash between put and delete', () => {
     const redrive = () =>
       redriveDeadLetters({
         ...options(),
-        events: wired.events,
+        events: sdkEventBus(wired.events),
         busName: 'handoff-dev',
         filter: { contractId: CUSTOMER },
         clock: fakeClock(),

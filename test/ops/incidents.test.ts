@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IncidentRecord, keys } from '../../lambdas/commons/records.js';
 import { createIncidentsHandler } from '../../lambdas/incidents/handler.js';
@@ -49,7 +48,7 @@ let handler: ReturnType<typeof createIncidentsHandler>;
 const context = lambdaContext('handoff-dev-platform-incidents');
 
 async function items(): Promise<Array<Record<string, unknown>>> {
-  const answer = await dynamo.doc.send(new ScanCommand({ TableName: plan.tables.operations.name }));
+  const answer = await dynamo.doc.scan({ TableName: plan.tables.operations.name });
   return answer.Items ?? [];
 }
 
@@ -65,9 +64,7 @@ beforeAll(async () => {
 afterAll(async () => dynamo.close());
 beforeEach(async () => {
   for (const item of await items()) {
-    await dynamo.doc.send(
-      new DeleteCommand({ TableName: plan.tables.operations.name, Key: { pk: item.pk, sk: item.sk } }),
-    );
+    await dynamo.doc.delete({ TableName: plan.tables.operations.name, Key: { pk: item.pk, sk: item.sk } });
   }
   handler = createIncidentsHandler({
     ddb: dynamo.doc,
@@ -199,22 +196,16 @@ describe('incidents from alarm state changes', () => {
     // Prepare: the first attempt's incident put fails, as if the function died there.
     const event = alarmEvent(SENT_TO_DLQ, 'ALARM', '2026-11-30T12:00:00.000+0000');
     let failed = false;
-    dynamo.client.middlewareStack.add(
-      (next, ctx) => async (args) => {
-        const input = JSON.stringify((args as { input?: unknown }).input ?? {});
-        if (!failed && ctx.commandName === 'PutItemCommand' && input.includes('INCIDENT#')) {
-          failed = true;
-          throw Object.assign(new Error('injected crash'), { name: 'InjectedCrash' });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'crashOnIncidentPut' },
-    );
+    const removeFault = dynamo.failWhen((operation, input) => {
+      if (failed || operation !== 'put' || !JSON.stringify(input).includes('INCIDENT#')) return undefined;
+      failed = true;
+      return Object.assign(new Error('injected crash'), { name: 'InjectedCrash' });
+    });
 
     // Act
     const crashed = await handler(event, context).catch((error: Error) => error.name);
     const afterCrash = await items();
-    dynamo.client.middlewareStack.remove('crashOnIncidentPut');
+    removeFault();
     const retried = await handler(event, context);
 
     // Assess
@@ -233,18 +224,13 @@ describe('incidents from alarm state changes', () => {
   it('recovers from a resolve that stopped before deleting the lock: the next ALARM opens a new incident', async () => {
     // Prepare
     await handler(alarmEvent(STALENESS, 'ALARM', '2026-11-30T12:00:00.000+0000'), context);
-    dynamo.client.middlewareStack.add(
-      (next, ctx) => async (args) => {
-        if (ctx.commandName === 'DeleteItemCommand')
-          throw Object.assign(new Error('crash'), { name: 'InjectedCrash' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'crashOnLockDelete' },
+    const removeFault = dynamo.failWhen((operation) =>
+      operation === 'delete' ? Object.assign(new Error('crash'), { name: 'InjectedCrash' }) : undefined,
     );
     await handler(alarmEvent(STALENESS, 'OK', '2026-11-30T12:30:00.000+0000'), context).catch(
       () => undefined,
     );
-    dynamo.client.middlewareStack.remove('crashOnLockDelete');
+    removeFault();
 
     // Act
     const outcome = await handler(alarmEvent(STALENESS, 'ALARM', '2026-11-30T13:00:00.000+0000'), context);

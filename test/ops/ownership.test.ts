@@ -1,4 +1,3 @@
-import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOwnershipHandler } from '../../lambdas/ownership/handler.js';
@@ -15,7 +14,7 @@ let dynamo: TestDynamo;
 const context = lambdaContext('handoff-dev-platform-ownership');
 
 async function items(): Promise<Array<Record<string, unknown>>> {
-  const answer = await dynamo.doc.send(new ScanCommand({ TableName: plan.tables.operations.name }));
+  const answer = await dynamo.doc.scan({ TableName: plan.tables.operations.name });
   return (answer.Items ?? []).sort((a, b) => String(a.pk).localeCompare(String(b.pk)));
 }
 
@@ -51,9 +50,7 @@ beforeAll(async () => {
 afterAll(async () => dynamo.close());
 beforeEach(async () => {
   for (const item of await items())
-    await dynamo.doc.send(
-      new DeleteCommand({ TableName: plan.tables.operations.name, Key: { pk: item.pk, sk: item.sk } }),
-    );
+    await dynamo.doc.delete({ TableName: plan.tables.operations.name, Key: { pk: item.pk, sk: item.sk } });
 });
 
 describe('ownership custom resource', () => {
@@ -117,12 +114,10 @@ describe('ownership custom resource', () => {
       ],
     };
     await syncOwnership({ ddb: dynamo.doc, tableName: plan.tables.operations.name }, yesterday);
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: plan.tables.operations.name,
-        Item: { pk: 'INCIDENT#x', sk: 'INCIDENT', kind: 'INCIDENT#open', sortKey: '2026-11-30T12:00:00Z' },
-      }),
-    );
+    await dynamo.doc.put({
+      TableName: plan.tables.operations.name,
+      Item: { pk: 'INCIDENT#x', sk: 'INCIDENT', kind: 'INCIDENT#open', sortKey: '2026-11-30T12:00:00Z' },
+    });
     const handler = createOwnershipHandler({
       ddb: dynamo.doc,
       tableName: plan.tables.operations.name,

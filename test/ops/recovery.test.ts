@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/commons/records.js';
 import { recoverDegraded } from '../../lambdas/staleness/recovery.js';
@@ -19,34 +18,30 @@ afterAll(() => dynamo.close());
 
 async function seed(contractId: string, success: { syncedAt: string; leaseUntil: number } | undefined) {
   const table = plan.tables.syncState.name;
-  await dynamo.doc.send(
-    new PutCommand({
+  await dynamo.doc.put({
+    TableName: table,
+    Item: {
+      ...keys.health(contractId),
+      contractId,
+      failures: 7,
+      windowStart: 0,
+      degradedSince: DEGRADED_SINCE,
+    },
+  });
+  if (success) {
+    await dynamo.doc.put({
       TableName: table,
       Item: {
-        ...keys.health(contractId),
+        pk: keys.entity('customer', `${contractId}-1`),
+        sk: keys.contract(contractId),
         contractId,
-        failures: 7,
-        windowStart: 0,
-        degradedSince: DEGRADED_SINCE,
+        state: 'in_sync',
+        version: 2,
+        syncedAt: success.syncedAt,
+        leaseUntil: success.leaseUntil,
+        rev: 1,
       },
-    }),
-  );
-  if (success) {
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          pk: keys.entity('customer', `${contractId}-1`),
-          sk: keys.contract(contractId),
-          contractId,
-          state: 'in_sync',
-          version: 2,
-          syncedAt: success.syncedAt,
-          leaseUntil: success.leaseUntil,
-          rev: 1,
-        },
-      }),
-    );
+    });
   }
 }
 
@@ -62,9 +57,7 @@ async function run(contractId: string) {
     busName: plan.bus.name,
   });
   const health = (
-    await dynamo.doc.send(
-      new GetCommand({ TableName: plan.tables.syncState.name, Key: keys.health(contractId) }),
-    )
+    await dynamo.doc.get({ TableName: plan.tables.syncState.name, Key: keys.health(contractId) })
   ).Item;
   return { recovered, published, health };
 }

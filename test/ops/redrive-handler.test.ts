@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sqsDeadLetterQueue } from '../../lambdas/redrive/clients.js';
 import { createRedriveHandler } from '../../lambdas/redrive/handler.js';
 import type { Clock } from '../../lib/dlq/index.js';
+import { sdkEventBus } from '../../lib/dlq/sdk.js';
 import { RECOVERY_EVENT } from '../../lib/plan/constants.js';
 import { type RuntimePlan, runtimePlanFor } from '../../lib/plan/runtime.js';
 import type { Plan } from '../../lib/plan/types.js';
@@ -51,8 +53,14 @@ function handler() {
   return {
     lines,
     run: createRedriveHandler({
-      sqs: queues.sqs,
-      events: bus.events,
+      // The function's own lean SQS client against the real local queues; the bus is the SDK mock.
+      sqs: sqsDeadLetterQueue({
+        endpoint: queues.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        env: {},
+      }),
+      events: sdkEventBus(bus.events),
       plan: runtime,
       queueUrls: queues.urls,
       logger,

@@ -1,4 +1,3 @@
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HealthRecord, keys, type SyncRecord } from '../../lambdas/commons/records.js';
 import { createStalenessHandler } from '../../lambdas/staleness/handler.js';
@@ -46,7 +45,7 @@ function inSync(contractId: string, customerId: string): SyncRecord {
 }
 
 async function put(item: SyncRecord | HealthRecord): Promise<void> {
-  await dynamo.doc.send(new PutCommand({ TableName: plan.tables.syncState.name, Item: item }));
+  await dynamo.doc.put({ TableName: plan.tables.syncState.name, Item: item });
 }
 
 function run(metrics = capturedMetrics(runtime.metricsNamespace)) {
@@ -158,13 +157,11 @@ describe('staleness checker', () => {
     const before = { ...dynamo.calls };
     const synced = Array.from({ length: 250 }, (_, n) => inSync('crm-customer-to-helpdesk', `bulk-${n}`));
     for (let i = 0; i < synced.length; i += 25) {
-      await dynamo.doc.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [plan.tables.syncState.name]: synced.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-          },
-        }),
-      );
+      await dynamo.doc.batchWrite({
+        RequestItems: {
+          [plan.tables.syncState.name]: synced.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+        },
+      });
     }
 
     // Act
@@ -187,13 +184,11 @@ describe('staleness checker', () => {
       failureReason: padding,
     }));
     for (let i = 0; i < many.length; i += 25) {
-      await dynamo.doc.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [plan.tables.syncState.name]: many.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-          },
-        }),
-      );
+      await dynamo.doc.batchWrite({
+        RequestItems: {
+          [plan.tables.syncState.name]: many.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+        },
+      });
     }
 
     // Act

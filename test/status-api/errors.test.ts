@@ -3,10 +3,9 @@
  * mistakes, 503/500 for ours), never a stack trace, a raw payload or the input echoed back.
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDoc } from '../../lambdas/commons/dynamo-doc.js';
 import { createLogger } from '../../lambdas/commons/powertools.js';
 import { createStatusApiHandler } from '../../lambdas/status-api/handler.js';
 import { checkConformance } from './conformance.js';
@@ -152,14 +151,12 @@ describe('broken dependencies', () => {
     const logs: string[] = [];
     const handler = createStatusApiHandler({
       ...api.deps,
-      dynamo: DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint: 'http://127.0.0.1:9',
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-          maxAttempts: 1,
-        }),
-      ),
+      dynamo: dynamoDoc({
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      }),
       logger: createLogger({ output: (line) => logs.push(line) }),
     });
 
@@ -202,14 +199,12 @@ describe('broken dependencies', () => {
     const port = (silent.address() as AddressInfo).port;
     const handler = createStatusApiHandler({
       ...api.deps,
-      dynamo: DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint: `http://127.0.0.1:${port}`,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-          maxAttempts: 1,
-        }),
-      ),
+      dynamo: dynamoDoc({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      }),
     });
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 1200 };
 

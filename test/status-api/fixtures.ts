@@ -6,10 +6,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { expect } from 'vitest';
+import { sqsQueueAttributeReader } from '../../lambdas/commons/aws.js';
 import { createLogger } from '../../lambdas/commons/powertools.js';
 import {
   type HealthRecord,
@@ -136,7 +135,7 @@ export async function startApi(): Promise<Api> {
     queueUrls[tier.name] = `${sqs.endpoint}/123456789012/${tier.deadLetterQueue}`;
   const deps: StatusApiDeps = {
     dynamo: dynamo.doc,
-    sqs: new SQSClient({
+    sqs: sqsQueueAttributeReader({
       endpoint: sqs.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -175,10 +174,9 @@ export async function startApi(): Promise<Api> {
       return response;
     },
     async put(table, item) {
-      await dynamo.doc.send(new PutCommand({ TableName: plan.tables[table].name, Item: item }));
+      await dynamo.doc.put({ TableName: plan.tables[table].name, Item: item });
     },
     async close() {
-      deps.sqs.destroy();
       await Promise.all([dynamo.close(), sqs.close()]);
     },
   };

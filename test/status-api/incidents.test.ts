@@ -253,12 +253,10 @@ describe('POST /v1/incidents/{id}/notes', () => {
       headers: json,
       body: '{"text":"lost?"}',
     });
-    const stored = await api.dynamo.doc.send(
-      new (await import('@aws-sdk/lib-dynamodb')).GetCommand({
-        TableName: api.plan.tables.operations.name,
-        Key: keys.incident('20990101T000000000Z-nothing'),
-      }),
-    );
+    const stored = await api.dynamo.doc.get({
+      TableName: api.plan.tables.operations.name,
+      Key: keys.incident('20990101T000000000Z-nothing'),
+    });
 
     // Assess
     expect(response.status).toBe(404);

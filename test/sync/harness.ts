@@ -2,8 +2,6 @@
  * Builds a real sync handler for one example contract against dynalite and a real HTTP target.
  * Dead letters, published events and secrets go through handoff's own ports, captured here.
  */
-
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { EntryPutter } from '../../lambdas/commons/aws.js';
 import { createLogger, createMetrics } from '../../lambdas/commons/powertools.js';
@@ -95,21 +93,17 @@ export function buildHarness(options: HarnessOptions): Harness {
       return handler(event, context);
     },
     record: async (entityType, entityId) => {
-      const out = await options.dynamo.doc.send(
-        new GetCommand({
-          TableName: options.plan.tables.syncState.name,
-          Key: { pk: keys.entity(entityType, entityId), sk: keys.contract(options.contractId) },
-        }),
-      );
+      const out = await options.dynamo.doc.get({
+        TableName: options.plan.tables.syncState.name,
+        Key: { pk: keys.entity(entityType, entityId), sk: keys.contract(options.contractId) },
+      });
       return out.Item as SyncRecord | undefined;
     },
     health: async () => {
-      const out = await options.dynamo.doc.send(
-        new GetCommand({
-          TableName: options.plan.tables.syncState.name,
-          Key: keys.health(options.contractId),
-        }),
-      );
+      const out = await options.dynamo.doc.get({
+        TableName: options.plan.tables.syncState.name,
+        Key: keys.health(options.contractId),
+      });
       return out.Item;
     },
   };

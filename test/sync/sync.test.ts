@@ -1,4 +1,3 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readDeadLetter } from '../../lambdas/commons/dead-letters.js';
 import { keys } from '../../lambdas/commons/records.js';
@@ -54,6 +53,12 @@ const requestsFor = (customerId: string) =>
 
 describe('the happy path', () => {
   it('delivers the mapped body once, with version, idempotency key and credentials, for one read and one write', async () => {
+    // Prepare: an entity synced before, longer ago than a lease (the steady state).
+    await h.run(customerUpdated(id, 6));
+    h.clock.offsetMs += 60_000;
+    target.received.length = 0;
+    dynamo.resetCalls();
+
     // Act
     const outcome = await h.run(customerUpdated(id, 7));
 
@@ -91,6 +96,44 @@ describe('the happy path', () => {
     expect(record).toMatchObject({ Synced: 1, Contract: CONTRACT, Tier: 'critical', service: 'handoff' });
     expect(record).toHaveProperty('SyncLatency');
     expect(record).toHaveProperty('TargetLatency');
+  });
+});
+
+describe('the lease', () => {
+  it('releases it right after the first sync of a new entity, so a burst of edits need not wait it out', async () => {
+    // Act
+    await h.run(customerUpdated(id, 1));
+
+    // Assess: one extra write, once per entity.
+    expect(dynamo.calls).toEqual({ GetItem: 1, PutItem: 1, UpdateItem: 1 });
+    expect(await h.record('customer', id)).toMatchObject({ state: 'in_sync', version: 1, leaseUntil: 0 });
+  });
+
+  it('keeps it (no extra write) for a known entity last written longer ago than a lease', async () => {
+    // Prepare
+    await h.run(customerUpdated(id, 1));
+    h.clock.offsetMs += 60_000;
+    dynamo.resetCalls();
+
+    // Act
+    await h.run(customerUpdated(id, 2));
+
+    // Assess
+    expect(dynamo.calls).toEqual({ GetItem: 1, PutItem: 1 });
+    const record = await h.record('customer', id);
+    expect(record?.leaseUntil).toBeGreaterThan(Date.now() + h.clock.offsetMs);
+  });
+
+  it('releases it when the entity was written within the last lease (a burst in progress)', async () => {
+    // Prepare
+    await h.run(customerUpdated(id, 1));
+    dynamo.resetCalls();
+
+    // Act
+    await h.run(customerUpdated(id, 2));
+
+    // Assess
+    expect(dynamo.calls).toEqual({ GetItem: 1, PutItem: 1, UpdateItem: 1 });
   });
 });
 
@@ -369,9 +412,7 @@ describe('after a successful send', () => {
 describe('target degraded', () => {
   it('marks the contract degraded after the tier threshold, and clears it on the first success with a recovery event', async () => {
     // Prepare: the critical tier degrades after 5 transient failures in 5 minutes; start a fresh window.
-    await dynamo.doc.send(
-      new DeleteCommand({ TableName: plan.tables.syncState.name, Key: keys.health(CONTRACT) }),
-    );
+    await dynamo.doc.delete({ TableName: plan.tables.syncState.name, Key: keys.health(CONTRACT) });
     target.fallback = { status: 503 };
     for (let i = 0; i < 5; i++)
       await expect(h.run(customerUpdated(`${id}-${i}`, 1))).rejects.toThrow(TransientSyncError);
@@ -392,9 +433,10 @@ describe('target degraded', () => {
         detail: expect.objectContaining({ contractId: CONTRACT, tier: 'critical' }),
       }),
     ]);
-    // Back to normal: the next success writes nothing to the health record.
+    // Back to normal: the next success (a known entity, no burst) writes nothing to the health record.
+    h.clock.offsetMs += 60_000;
     dynamo.resetCalls();
-    await h.run(customerUpdated(`${id}-next`, 1));
+    await h.run(customerUpdated(id, 2));
     expect(dynamo.calls).toEqual({ GetItem: 1, PutItem: 1 });
   });
 });

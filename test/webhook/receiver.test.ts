@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookBus } from '../../lambdas/webhook/bus.js';
 import { deliveryKey, STALE_CLAIM_MS } from '../../lambdas/webhook/deliveries.js';
@@ -176,9 +175,10 @@ describe.each(['helpdesk', 'billing', 'product'])('a %s delivery', (systemId) =>
       systemId === 'billing' ? (parsed.data as { object: unknown }).object : (parsed.data as unknown);
     expect(put[0]?.detail).toEqual(expectedDetail);
     expect(r.count('accepted')).toBe(1);
-    const record = await dynamo.doc.send(
-      new GetCommand({ TableName: plan.tables.operations.name, Key: deliveryKey(systemId, d.id) }),
-    );
+    const record = await dynamo.doc.get({
+      TableName: plan.tables.operations.name,
+      Key: deliveryKey(systemId, d.id),
+    });
     expect(record.Item).toMatchObject({
       state: 'put',
       eventId: answer.body.eventId,
@@ -576,21 +576,19 @@ describe('when handoff cannot take a delivery', () => {
   it('treats a delivery record past its expiry as absent (no TTL needed)', async () => {
     const r = receiverFor('helpdesk');
     const d = delivery('helpdesk');
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: plan.tables.operations.name,
-        Item: {
-          ...deliveryKey('helpdesk', d.id),
-          systemId: 'helpdesk',
-          deliveryId: d.id,
-          state: 'put',
-          claimedAt: 0,
-          detailType: 'Ticket Solved',
-          eventId: 'old-event',
-          expiresAt: Math.floor(T0.getTime() / 1000) - 1,
-        },
-      }),
-    );
+    await dynamo.doc.put({
+      TableName: plan.tables.operations.name,
+      Item: {
+        ...deliveryKey('helpdesk', d.id),
+        systemId: 'helpdesk',
+        deliveryId: d.id,
+        state: 'put',
+        claimedAt: 0,
+        detailType: 'Ticket Solved',
+        eventId: 'old-event',
+        expiresAt: Math.floor(T0.getTime() / 1000) - 1,
+      },
+    });
 
     const answer = await r.invoke(webhookEvent({ body: d.body, headers: d.headers }));
 
