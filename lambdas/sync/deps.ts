@@ -9,6 +9,7 @@ import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { DeadLetterSink, EntryPutter, EventPublisher, SecretReader } from '../commons/aws.js';
 import type { DynamoDoc } from '../commons/dynamo-doc.js';
 import { createAdapter } from './adapters/registry.js';
+import { type HttpTransport, httpTransport } from './adapters/transport.js';
 import { HealthTracker } from './health.js';
 import { SyncStateStore } from './state.js';
 import type { SyncDeps } from './sync.js';
@@ -31,7 +32,8 @@ export interface SyncDepsInput {
   env: Record<string, string | undefined>;
   logger: Logger;
   metrics: Metrics;
-  fetch?: typeof globalThis.fetch;
+  /** How the http adapter sends requests (tests inject faults). @default httpTransport (node:http(s), keep-alive) */
+  transport?: HttpTransport;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   leaseMarginMs?: number;
@@ -62,7 +64,7 @@ export function buildSyncDeps(input: SyncDepsInput): SyncDeps {
     }),
     adapter: createAdapter(contract, {
       values,
-      fetch: input.fetch ?? globalThis.fetch,
+      transport: input.transport ?? httpTransport,
       now: () => now().getTime(),
       userAgent: USER_AGENT,
       entries: input.entries,

@@ -5,10 +5,14 @@
  * Every request carries `X-Handoff-Version` (the entity version) and `Idempotency-Key`
  * (contract, entity, version), so a version-aware target can refuse older writes with 412
  * Precondition Failed (treated as "superseded") and deduplicate retries.
+ *
+ * Requests go through an HttpTransport (transport.ts: node:http(s) over kept-alive connections, no
+ * redirects followed, the answer's body drained unread); tests pass their own to inject faults.
  */
 import type { ContractPlan } from '../../../lib/plan/types.js';
 import { ConfigSyncError, PermanentSyncError, TransientSyncError } from '../errors.js';
 import type { ResolvedValue, ValueResolver } from '../values.js';
+import type { HttpResponse, HttpTransport } from './transport.js';
 import type { DeliveryRequest, DeliveryResult, TargetAdapter } from './types.js';
 
 type HttpTarget = Extract<ContractPlan['target'], { adapter: 'http' }>;
@@ -18,7 +22,8 @@ const REFRESH_AFTER_MS = 60_000;
 
 export interface HttpAdapterDeps {
   values: ValueResolver;
-  fetch: typeof globalThis.fetch;
+  /** Sends the request (`httpTransport` on Lambda; tests pass their own to inject faults). */
+  transport: HttpTransport;
   now(): number;
   userAgent: string;
 }
@@ -98,6 +103,8 @@ export class HttpAdapter implements TargetAdapter {
     const url = `${this.baseUrl}${target.path.replace('{id}', encodeURIComponent(request.entity.id))}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
+      // The answer's body is drained unread, so any type will do (and fetch sent the same).
+      accept: '*/*',
       'user-agent': this.deps.userAgent,
       'x-handoff-contract': this.contract.id,
       'x-handoff-version': String(request.entity.version),
@@ -107,14 +114,15 @@ export class HttpAdapter implements TargetAdapter {
     if (credential.header) headers[credential.header.name] = credential.header.value;
     const timeout = AbortSignal.timeout(target.timeoutSeconds * 1000);
     const signal = AbortSignal.any([timeout, request.signal]);
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await this.deps.fetch(url, {
+      // The transport follows no redirects and drains the body (never read into logs).
+      response = await this.deps.transport({
+        url,
         method: target.method,
         headers,
         body: JSON.stringify(request.body),
         signal,
-        redirect: 'manual',
       });
     } catch (error) {
       if (timeout.aborted)
@@ -133,7 +141,7 @@ export class HttpAdapter implements TargetAdapter {
             cause: error,
           }),
         };
-      const code = ((error as { cause?: { code?: string } }).cause?.code ?? 'network').toLowerCase();
+      const code = connectionCode(error).toLowerCase();
       return {
         kind: 'error',
         error: new TransientSyncError(`connection-${code}`, `${system} could not be reached (${code})`, {
@@ -141,8 +149,6 @@ export class HttpAdapter implements TargetAdapter {
         }),
       };
     }
-    // Drain the body so the connection can be reused; never read it into logs.
-    await response.arrayBuffer().catch(() => undefined);
     const verdict = classifyStatus(response.status, system);
     if (verdict === undefined) return { kind: 'ok', status: response.status };
     if (verdict === 'superseded') return { kind: 'superseded', status: response.status };
@@ -172,6 +178,14 @@ export class HttpAdapter implements TargetAdapter {
     if (auth.type === 'bearer') this.deps.values.forget(auth.token);
     if (auth.type === 'header') this.deps.values.forget(auth.value);
   }
+}
+
+/** The system error code of a failed request (ECONNREFUSED...), its cause's, else `network`. */
+function connectionCode(error: unknown): string {
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof failure?.code === 'string') return failure.code;
+  if (typeof failure?.cause?.code === 'string') return failure.cause.code;
+  return 'network';
 }
 
 interface Credential {

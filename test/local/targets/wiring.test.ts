@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventBridgeEntryPutter } from '../../../lambdas/commons/aws.js';
 import { HttpAdapter } from '../../../lambdas/sync/adapters/http.js';
+import { httpTransport } from '../../../lambdas/sync/adapters/transport.js';
 import { TransientSyncError } from '../../../lambdas/sync/errors.js';
 import { ValueResolver } from '../../../lambdas/sync/values.js';
 import { wiringForPlan } from '../../../lib/local/targets/index.js';
@@ -139,7 +140,7 @@ describe("the HTTP adapter's view of the stand-ins", () => {
         secrets: { read: async (name) => wiring.secrets[name] ?? '' },
         now: Date.now,
       }),
-      fetch: globalThis.fetch,
+      transport: httpTransport,
       now: Date.now,
       userAgent: 'handoff-test',
     });
