@@ -120,9 +120,17 @@ export interface EntryPutter {
   ): Promise<{ errorCode?: string }>;
 }
 
+/** Lambda's longest run: the per-attempt timeout of the entry putter is, in effect, none. */
+const ENTRY_TIMEOUT_MS = 15 * 60_000;
+
 /** An EntryPutter on EventBridge. Request errors are thrown as they are (named by AWS's code). */
+
 export function eventBridgeEntryPutter(options: ClientOptions = {}): EntryPutter {
-  const events = new AwsJsonClient(AWS_SERVICES.eventBridge, options);
+  // PutEvents is not idempotent: an attempt that times out may have been taken, and sending it again
+  // puts the entry twice on the target bus. So no per-attempt timeout here (the caller's signal, the
+  // contract's target timeout, bounds the whole call, as for HTTP targets); errors AWS answered
+  // (throttling, 5xx: nothing was put) are still retried.
+  const events = new AwsJsonClient(AWS_SERVICES.eventBridge, { timeoutMs: ENTRY_TIMEOUT_MS, ...options });
   return {
     async putEntry(entry, signal) {
       const { output } = await events.call(

@@ -200,6 +200,23 @@ describe('eventBridgeEntryPutter', () => {
     expect(refused).toEqual({ errorCode: 'AccessDeniedException' });
     expect(error).toMatchObject({ name: 'ValidationException' });
   });
+
+  it('never sends an entry again because an answer was slow (the bus may have taken it)', async () => {
+    // Prepare: the first answer comes after the client's default per-attempt timeout (3 s).
+    fake.script({ ...awsOk({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }), delayMs: 3_300 });
+    const putter = eventBridgeEntryPutter(options(fake.endpoint));
+    const before = fake.requests.length;
+
+    // Act
+    const answer = await putter.putEntry(
+      { busArn: 'arn:aws:events:eu-west-1:1:event-bus/x', source: 's', detailType: 'd', detail: '{}' },
+      AbortSignal.timeout(10_000),
+    );
+
+    // Assess
+    expect(answer).toEqual({});
+    expect(fake.requests.length - before).toBe(1);
+  });
 });
 
 describe('secretsManagerReader', () => {
