@@ -126,7 +126,7 @@ export class Invoker {
 
     // 1. EventBridge hands the event to the function.
     if (invocation.attempts === 0) {
-      if (!fn || !fn.isAvailable()) {
+      if (!fn?.isAvailable()) {
         invocation.deliveryAttempts++;
         const policy = route?.retry ?? { attempts: 185, maxEventAgeSeconds: 86_400 };
         const tooOld = now - invocation.receivedAt > policy.maxEventAgeSeconds * 1000;

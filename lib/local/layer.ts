@@ -200,7 +200,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
         const target = plan.contracts.find(
           (c) => c.target.system === system && c.target.adapter === 'http',
         )?.target;
-        if (!target || target.adapter !== 'http' || target.auth.type === 'none') return undefined;
+        if (target?.adapter !== 'http' || target.auth.type === 'none') return undefined;
         return resolveLocalSecret(
           secrets,
           target.auth.type === 'bearer' ? target.auth.token : target.auth.value,
