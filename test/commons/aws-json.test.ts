@@ -1,10 +1,3 @@
-/**
- * The lean AWS JSON client against a local HTTP server with fault injection: what it sends (target,
- * content type, a SigV4 signature that verifies with the SDK's own signer), what it retries
- * (throttling, 5xx, timeouts, resets) and what not (other client errors), how it names errors,
- * where it sends requests, and that credentials never leave the Authorization header.
- */
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +12,7 @@ import {
   AwsTimeoutError,
   resolveEndpoint,
 } from '../../lambdas/commons/aws-json.js';
+import { NodeSha256 } from '../helpers/node-sha256.js';
 import { awsError, awsOk, type FakeAws, startFakeAws } from './fake-aws.js';
 
 const CREDENTIALS = {
@@ -498,24 +492,3 @@ describe('errors and retries', () => {
     }
   });
 });
-
-/** @smithy/signature-v4's hash constructor, on node:crypto. */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {}
-}
-
-function toBytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}

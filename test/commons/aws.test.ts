@@ -1,10 +1,3 @@
-/**
- * The small AWS ports on the lean client, against local counterparts: SendMessage and
- * GetQueueAttributes on the local layer's SQS server, PutEvents on the local layer's ingress logic,
- * and a local HTTP server for what those cannot produce (a wrong digest, failed entries, secrets).
- */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,8 +9,7 @@ import {
   sqsQueueAttributeReader,
 } from '../../lambdas/commons/aws.js';
 import { AwsResponseError, AwsServiceError } from '../../lambdas/commons/aws-json.js';
-import { putEvents } from '../../lib/local/ingress.js';
-import { MetricStore } from '../../lib/local/metrics.js';
+import { startTestIngress, type TestIngress } from '../helpers/ingress.js';
 import { type LocalSqs, startLocalSqs } from '../local/sqs/helpers.js';
 import { awsError, awsOk, type FakeAws, startFakeAws } from './fake-aws.js';
 
@@ -31,12 +23,12 @@ const options = (endpoint: string): ClientOptions => ({
 
 let sqs: LocalSqs;
 let fake: FakeAws;
-let ingress: { endpoint: string; events: Array<Record<string, unknown>>; close(): Promise<void> };
+let ingress: TestIngress;
 
 beforeAll(async () => {
   sqs = await startLocalSqs();
   fake = await startFakeAws();
-  ingress = await startIngress('handoff-test');
+  ingress = await startTestIngress('handoff-test', 'eu-west-1');
 });
 afterAll(async () => {
   await Promise.all([sqs.close(), fake.close(), ingress.close()]);
@@ -254,34 +246,3 @@ describe('secretsManagerReader', () => {
     ]);
   });
 });
-
-/** The local layer's PutEvents logic (lib/local/ingress.ts) on a node:http server, keeping what it accepted. */
-async function startIngress(busName: string): Promise<typeof ingress> {
-  const events: Array<Record<string, unknown>> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      putEvents(JSON.parse(Buffer.concat(chunks).toString('utf8')), {
-        busName,
-        account: '123456789012',
-        region: 'eu-west-1',
-        route: (_bus, event) => {
-          events.push(event);
-          return [];
-        },
-        accept: async () => undefined,
-        metrics: new MetricStore(60_000),
-      }).then((answer) => {
-        res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(answer.body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    events,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}

@@ -16,6 +16,7 @@ import {
   type SigV4Credentials,
   SigV4Signer,
 } from '../../lambdas/commons/sigv4.js';
+import { NodeSha256 } from '../helpers/node-sha256.js';
 
 // The real createHmac, counted: a key derivation starts with an HMAC keyed by "AWS4" + secret.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -416,25 +417,3 @@ describe('canonical path and date', () => {
     expect(sign({ 'x-ok': 'a' })).not.toThrow();
   });
 });
-
-/** @smithy/signature-v4's hash constructor, on node:crypto. */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash =
-      secret === undefined ? crypto.createHash('sha256') : crypto.createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {}
-}
-
-function toBytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}

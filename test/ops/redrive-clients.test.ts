@@ -1,18 +1,10 @@
-/**
- * The redrive function's lean clients (lambdas/redrive/clients.ts): a whole redrive through them
- * against the local layer's SQS server and PutEvents ingress, and what the SDK did for a receive
- * (binary attributes as bytes, the body's digest checked, a long poll outlasting the timeout).
- */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsResponseError } from '../../lambdas/commons/aws-json.js';
 import { eventBridgeBus, sqsDeadLetterQueue } from '../../lambdas/redrive/clients.js';
 import { redriveDeadLetters } from '../../lib/dlq/index.js';
-import { putEvents } from '../../lib/local/ingress.js';
-import { MetricStore } from '../../lib/local/metrics.js';
 import { awsOk, type FakeAws, startFakeAws } from '../commons/fake-aws.js';
+import { startTestIngress, type TestIngress } from '../helpers/ingress.js';
 import { type LocalSqs, startLocalSqs } from '../local/sqs/helpers.js';
 import { customerUpdated, retriesExhausted } from './support/dead-letters.js';
 
@@ -21,12 +13,12 @@ const options = (endpoint: string) => ({ endpoint, region: 'us-east-1', credenti
 
 let sqs: LocalSqs;
 let fake: FakeAws;
-let ingress: { endpoint: string; events: Array<Record<string, unknown>>; close(): Promise<void> };
+let ingress: TestIngress;
 
 beforeAll(async () => {
   sqs = await startLocalSqs();
   fake = await startFakeAws();
-  ingress = await startIngress();
+  ingress = await startTestIngress('handoff-dev', 'us-east-1');
 });
 afterAll(async () => {
   await Promise.all([sqs.close(), fake.close(), ingress.close()]);
@@ -136,34 +128,3 @@ describe('receiving', () => {
     expect(fake.requests).toHaveLength(1);
   });
 });
-
-/** The local layer's PutEvents logic on a node:http server, keeping what it accepted. */
-async function startIngress(): Promise<typeof ingress> {
-  const events: Array<Record<string, unknown>> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      putEvents(JSON.parse(Buffer.concat(chunks).toString('utf8')), {
-        busName: 'handoff-dev',
-        account: '123456789012',
-        region: 'us-east-1',
-        route: (_bus, event) => {
-          events.push(event);
-          return [];
-        },
-        accept: async () => undefined,
-        metrics: new MetricStore(60_000),
-      }).then((answer) => {
-        res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(answer.body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    events,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
