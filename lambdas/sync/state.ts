@@ -93,6 +93,11 @@ export class SyncStateStore {
   /**
    * Writes a whole record if the stored one is still `expectedRev` (undefined: no record yet).
    * Throws StateConflictError when it changed meanwhile.
+   *
+   * The client retries a put whose answer was lost (a reset, a per-attempt timeout). If the first
+   * attempt landed, the retry's condition fails against our own write: reading the record back
+   * (only then) tells that apart from a real conflict, which would otherwise skip a dead letter or
+   * a retry that must happen.
    */
   async write(record: SyncRecord, expectedRev: number | undefined): Promise<void> {
     try {
@@ -109,12 +114,19 @@ export class SyncStateStore {
       });
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        const stored = await this.readItem(record.pk, record.sk);
+        if (stored && isSameWrite(stored, record)) return;
         throw new StateConflictError('the sync record changed while this delivery was deciding', {
           cause: error,
         });
       }
       throw error;
     }
+  }
+
+  private async readItem(pk: string, sk: string): Promise<SyncRecord | undefined> {
+    const out = await this.dynamo.get({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true });
+    return out.Item as SyncRecord | undefined;
   }
 
   /**
@@ -230,4 +242,16 @@ export function failureRecord(
   if (previous?.syncedVersion !== undefined) record.syncedVersion = previous.syncedVersion;
   if (previous?.syncedAt !== undefined) record.syncedAt = previous.syncedAt;
   return record;
+}
+
+/** True when `stored` is `written` itself: the same revision, written by the same invocation at the same moment. */
+function isSameWrite(stored: SyncRecord, written: SyncRecord): boolean {
+  return (
+    stored.rev === written.rev &&
+    stored.requestId === written.requestId &&
+    stored.eventId === written.eventId &&
+    stored.updatedAt === written.updatedAt &&
+    stored.state === written.state &&
+    stored.version === written.version
+  );
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpTransport } from '../../lambdas/commons/aws-json.js';
 import { readDeadLetter } from '../../lambdas/commons/dead-letters.js';
+import { dynamoDoc } from '../../lambdas/commons/dynamo-doc.js';
 import { keys } from '../../lambdas/commons/records.js';
 import { TransientSyncError } from '../../lambdas/sync/errors.js';
 import { buildPlan } from '../../lib/plan/build.js';
@@ -205,6 +207,72 @@ describe('duplicates and order', () => {
     expect(sent).toEqual([...sent].sort((a, b) => a - b)); // never an older version after a newer one
     expect(sent.at(-1)).toBe(10);
     expect(outcomes.filter((o) => (o as { outcome: string }).outcome === 'synced').length).toBe(sent.length);
+  });
+});
+
+describe('a state write whose answer was lost (the client sends it again)', () => {
+  /**
+   * A TestDynamo whose client loses the answer to the first PutItem matching `lost`: the put
+   * reaches dynalite, then the connection "resets", and the client's retry meets its own write.
+   */
+  const losingAnswer = (lost: (item: Record<string, unknown>) => boolean): TestDynamo => {
+    let done = false;
+    const doc = dynamoDoc({
+      ...dynamo.clientOptions,
+      transport: async (request) => {
+        const isPut = request.headers['x-amz-target']?.endsWith('.PutItem') ?? false;
+        const item = isPut
+          ? (JSON.parse(String(request.body)) as { Item: Record<string, { S?: string }> }).Item
+          : {};
+        const flat = Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v]));
+        const answer = await httpTransport(request);
+        if (isPut && !done && lost(flat)) {
+          done = true;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        return answer;
+      },
+    });
+    return { ...dynamo, doc };
+  };
+
+  it('still dead-letters a permanent failure when the failure record landed on the first try', async () => {
+    // Prepare
+    await h.run(customerUpdated(id, 1));
+    h = buildHarness({
+      plan,
+      dynamo: losingAnswer((item) => item.state === 'failed'),
+      contractId: CONTRACT,
+      env: { HELPDESK_API_URL: `${target.url}/helpdesk` },
+      secrets: { 'handoff/helpdesk/api-token': JSON.stringify({ token: TOKEN }) },
+    });
+    target.script({ status: 422 });
+
+    // Act
+    const outcome = await h.run(customerUpdated(id, 2));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'dead-lettered', failureClass: 'permanent', code: 'http-422' });
+    expect(h.deadLetters).toHaveLength(1);
+    expect(await h.record('customer', id)).toMatchObject({ state: 'failed', failedVersion: 2 });
+  });
+
+  it('sends once when the claim landed on the first try', async () => {
+    // Prepare
+    h = buildHarness({
+      plan,
+      dynamo: losingAnswer((item) => item.state === 'in_sync'),
+      contractId: CONTRACT,
+      env: { HELPDESK_API_URL: `${target.url}/helpdesk` },
+      secrets: { 'handoff/helpdesk/api-token': JSON.stringify({ token: TOKEN }) },
+    });
+
+    // Act
+    const outcome = await h.run(customerUpdated(id, 1));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'synced', version: 1 });
+    expect(requestsFor(id)).toHaveLength(1);
   });
 });
 
