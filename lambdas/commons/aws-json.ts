@@ -517,11 +517,13 @@ export class AwsJsonClient {
   private correctClock(serverDate: string | undefined, sentAt: number): boolean {
     const serverTime = serverDate ? Date.parse(serverDate) : Number.NaN;
     if (Number.isNaN(serverTime) || Date.now() - sentAt > 900_000) return false;
+    // Skew of the time we signed with (local time plus the learnt offset), as the SDK measures it:
+    // measured against local time alone, an offset learnt once could never be unlearnt after the
+    // local clock is fixed, and every later request would be refused.
     const offset = serverTime - Date.now();
-    if (Math.abs(offset) < CLOCK_SKEW_MS) return false;
-    const changed = Math.abs(offset - this.clockOffsetMs) >= 1000;
-    this.clockOffsetMs = offset;
-    return changed;
+    if (Math.abs(offset - this.clockOffsetMs) < CLOCK_SKEW_MS) return false;
+    this.clockOffsetMs = Math.abs(offset) < CLOCK_SKEW_MS ? 0 : offset;
+    return true;
   }
 }
 

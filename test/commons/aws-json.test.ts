@@ -457,6 +457,31 @@ describe('errors and retries', () => {
     expect(signedAt[2]).toBe(expected);
   });
 
+  it('unlearns the offset when the server and this machine agree again (a clock fixed meanwhile)', async () => {
+    // Prepare: learn a 10-minute offset, then the server's clock is this machine's again.
+    const ahead = new Date(Date.now() + 10 * 60_000);
+    fake.script(
+      awsError(400, 'InvalidSignatureException', 'Signature expired', { date: ahead.toUTCString() }),
+      awsOk(),
+      awsError(400, 'InvalidSignatureException', 'Signature expired', { date: new Date().toUTCString() }),
+    );
+    const learning = client();
+    await learning.call('GetItem', {});
+
+    // Act
+    await learning.call('GetItem', {});
+    await learning.call('GetItem', {});
+
+    // Assess: the refused request is signed again with this machine's time, and so are later ones.
+    const signedAt = fake.requests.slice(2).map((r) => String(r.headers['x-amz-date']).slice(0, 13));
+    const now = new Date()
+      .toISOString()
+      .replace(/[:-]|\.\d{3}/g, '')
+      .slice(0, 13);
+    expect(fake.requests).toHaveLength(5);
+    expect(signedAt).toEqual([expect.any(String), now, now]);
+  });
+
   it('does not retry a signature error when the clock is right', async () => {
     // Prepare
     fake.script(awsError(400, 'InvalidSignatureException', 'bad', { date: new Date().toUTCString() }));
