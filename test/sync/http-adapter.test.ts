@@ -187,6 +187,26 @@ describe('credentials', () => {
     expect(received.map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
   });
 
+  it('bounds the refresh and its second send by the one delivery timeout (the lease covers one)', async () => {
+    // Prepare: the 401 comes after 200 ms of the 300 ms timeout; the second send would take 250 ms.
+    const sender = adapter();
+    await sender.prepare();
+    token = 'token-2';
+    clock += 61_000;
+    answer = (req, res) =>
+      req.headers.authorization === 'Bearer token-2'
+        ? setTimeout(() => status(200)(req, res), 250)
+        : setTimeout(() => status(401)(req, res), 200);
+
+    // Act
+    const error = await failure(sender.deliver(delivery('c1b', 1)));
+
+    // Assess: the second send was cut at the delivery's timeout, not given a timeout of its own.
+    expect(error).toBeInstanceOf(TransientSyncError);
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(received.map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
   it('does not read a fresh credential again: a 403 is a config failure at once', async () => {
     // Prepare
     const sender = adapter();

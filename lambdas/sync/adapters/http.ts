@@ -77,7 +77,11 @@ export class HttpAdapter implements TargetAdapter {
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
     if (!this.baseUrl) await this.prepare();
-    const first = await this.send(request, await this.credential());
+    // One timeout for the whole delivery, a credential refresh and its second send included: the
+    // claim's lease covers one target timeout, and a send that outlived it could overlap the next
+    // version's send.
+    const timeout = AbortSignal.timeout(this.contract.target.timeoutSeconds * 1000);
+    const first = await this.send(request, await this.credential(), timeout);
     if (
       first.kind === 'auth-rejected' &&
       first.credential.fetchedAt !== undefined &&
@@ -85,7 +89,7 @@ export class HttpAdapter implements TargetAdapter {
     ) {
       // The secret may have been rotated since it was cached: read it again and retry once.
       this.forgetCredential();
-      const second = await this.send(request, await this.credential());
+      const second = await this.send(request, await this.credential(), timeout);
       return this.finish(second);
     }
     return this.finish(first);
@@ -97,7 +101,11 @@ export class HttpAdapter implements TargetAdapter {
     throw result.error;
   }
 
-  private async send(request: DeliveryRequest, credential: Credential): Promise<SendResult> {
+  private async send(
+    request: DeliveryRequest,
+    credential: Credential,
+    timeout: AbortSignal,
+  ): Promise<SendResult> {
     const target = this.contract.target;
     const system = target.system;
     const url = `${this.baseUrl}${target.path.replace('{id}', encodeURIComponent(request.entity.id))}`;
@@ -112,7 +120,6 @@ export class HttpAdapter implements TargetAdapter {
       'idempotency-key': `${this.contract.id}:${request.entity.type}:${request.entity.id}:${request.entity.version}`,
     };
     if (credential.header) headers[credential.header.name] = credential.header.value;
-    const timeout = AbortSignal.timeout(target.timeoutSeconds * 1000);
     const signal = AbortSignal.any([timeout, request.signal]);
     let response: HttpResponse;
     try {
