@@ -124,12 +124,13 @@ export interface EntryPutter {
 const ENTRY_TIMEOUT_MS = 15 * 60_000;
 
 /** An EntryPutter on EventBridge. Request errors are thrown as they are (named by AWS's code). */
-
 export function eventBridgeEntryPutter(options: ClientOptions = {}): EntryPutter {
   // PutEvents is not idempotent: an attempt that times out may have been taken, and sending it again
-  // puts the entry twice on the target bus. So no per-attempt timeout here (the caller's signal, the
-  // contract's target timeout, bounds the whole call, as for HTTP targets); errors AWS answered
-  // (throttling, 5xx: nothing was put) are still retried.
+  // puts the entry twice on the target bus. So no per-attempt timeout here: the caller's signal (the
+  // contract's target timeout) bounds the whole call, as for HTTP targets. Throttling, other errors
+  // AWS answered and connection failures are still retried, as the SDK does; a 500 or a connection
+  // lost mid-answer may also have been taken, so delivery to a bus stays at least once and its
+  // consumers deduplicate by entity and version (docs/RELIABILITY.md).
   const events = new AwsJsonClient(AWS_SERVICES.eventBridge, { timeoutMs: ENTRY_TIMEOUT_MS, ...options });
   return {
     async putEntry(entry, signal) {

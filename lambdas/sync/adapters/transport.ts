@@ -161,13 +161,15 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     } catch (error) {
       if (!isStaleConnection(error, request.signal)) throw error;
       // The server closed this kept-alive connection while it sat idle, and the request was written
-      // before the close reached us: nothing of the answer arrived, and the request reached no
-      // application (a server closes only connections with no request in progress). This race is
+      // before the close reached us: nothing of the answer arrived, and usually the request reached
+      // no application (a server closes idle connections). Not always: a server that half-closes an
+      // idle connection may still read and run the request, and one that died with the request in
+      // hand looks the same. This race is
       // the price of keep-alive (worst on Lambda, where a frozen container learns of closes late),
       // so the request is sent once more, at once, on a new connection: what Node's documentation
       // of `request.reusedSocket` recommends, and what Go's net/http does for requests carrying an
-      // Idempotency-Key. A server that died with the request in hand looks the same; sending again
-      // is still safe, as every delivery carries its Idempotency-Key and version.
+      // Idempotency-Key. Sending again is safe because every delivery carries its Idempotency-Key
+      // and version, which a target uses to absorb the second copy.
       return send(sender.request, sender.fresh, url, request.method, headers, body, request.signal, 2);
     }
   };
