@@ -49,8 +49,20 @@ export async function localCommand(
   const contractsDir = defaultContractsDir(flags.contracts);
 
   let layer: Awaited<ReturnType<typeof startLocalLayer>>;
+  // A part the layer cannot run without stopped: say why, close the layer, exit 1.
+  let fatal: LocalLayerError | undefined;
+  let onFatal = (error: LocalLayerError) => {
+    fatal ??= error;
+  };
   try {
-    layer = await startLocalLayer({ contractsDir, dataDir, port, timeScale, targets: !flags.noTargets });
+    layer = await startLocalLayer({
+      contractsDir,
+      dataDir,
+      port,
+      timeScale,
+      targets: !flags.noTargets,
+      onFatal: (error) => onFatal(error),
+    });
   } catch (error) {
     if (error instanceof LocalContractsError) {
       printProblems(error.problems, contractsDir, io);
@@ -90,7 +102,7 @@ export async function localCommand(
   const stopView = startView(process.stdout, () => layer.stats(), e);
   return await new Promise<number>((done) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const stop = (signal: string, code: number = EXIT.ok) => {
       if (stopping) return;
       stopping = true;
       stopView();
@@ -98,7 +110,7 @@ export async function localCommand(
       layer.close().then(
         () => {
           io.out('stopped.');
-          done(EXIT.ok);
+          done(code);
         },
         (error: unknown) => {
           io.err(
@@ -110,5 +122,10 @@ export async function localCommand(
     };
     signals.once('SIGINT', () => stop('Ctrl-C'));
     signals.once('SIGTERM', () => stop('SIGTERM'));
+    onFatal = (error) => {
+      io.err(`\nhandoff local: ${error.message}`);
+      stop('error', EXIT.problems);
+    };
+    if (fatal) onFatal(fatal);
   });
 }

@@ -30,13 +30,15 @@ export interface EmbeddedDynamoOptions {
    * @default 0: a free one
    */
   port?: number;
-  /** Called when the thread fails after start-up (the layer logs it); requests then fail to connect. */
+  /** Called once if the thread fails after start-up; requests then fail to connect. */
   onError?: (error: EmbeddedDynamoError) => void;
   /**
    * How long `close` waits for dynalite to finish pending writes before ending the thread.
    * @default 10000
    */
   closeTimeoutMs?: number;
+  /** The worker script (tests start one that fails on purpose). @default ./dynamo-worker.cjs */
+  workerFile?: URL;
 }
 
 /** A running embedded DynamoDB. */
@@ -66,7 +68,7 @@ const WORKER_FILE = new URL('./dynamo-worker.cjs', import.meta.url);
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_FILE, {
+    worker = new Worker(options.workerFile ?? WORKER_FILE, {
       workerData: { path: options.path, host: '127.0.0.1', port: options.port ?? 0 },
       // Only the profiling flags carry over: the worker is plain JavaScript (a TypeScript loader such
       // as tsx's --import would only slow its start) and workers refuse process-wide V8 flags.
@@ -92,13 +94,19 @@ function run(worker: Worker, options: EmbeddedDynamoOptions): Promise<EmbeddedDy
   worker.stderr.resume();
   let closing = false;
   let started = false;
+  let reported = false;
   return new Promise<EmbeddedDynamo>((resolve, reject) => {
+    // One report per failure: a crash shows as 'error' and then 'exit'; a start that failed ends
+    // the thread on purpose, which is no news either.
     const fail = (error: EmbeddedDynamoError) => {
+      if (closing || reported) return;
+      reported = true;
       if (!started) {
         started = true;
+        closing = true;
         void worker.terminate();
         reject(error);
-      } else if (!closing) options.onError?.(error);
+      } else options.onError?.(error);
     };
     worker.on('error', (error) =>
       fail(

@@ -73,6 +73,13 @@ export interface LocalLayerOptions {
   env?: Record<string, string>;
   /** Execution environments per sync function. */
   concurrency?: number;
+  /**
+   * Called once if a part the layer cannot run without stops after start-up (the embedded
+   * DynamoDB's thread). The layer has then stopped invoking functions, so nothing burns its retries
+   * on a missing store; accepted work stays in the journal for the next start. The CLI closes the
+   * layer and exits 1.
+   */
+  onFatal?: (error: LocalLayerError) => void;
 }
 
 /** The contracts cannot be used: carries every problem, for the CLI to print. */
@@ -132,11 +139,22 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
     const sizeProblems = checkStackSizes(fullPlan);
     if (sizeProblems.length > 0) throw new LocalContractsError(sizeProblems);
     const plan = scalePlan(fullPlan, timeScale);
+    /** Set once the invoker exists: what a fatal failure of a part calls. */
+    let stopInvoking: (() => void) | undefined;
 
     // DynamoDB (dynalite on disk), on a thread of its own: see dynamo-server.ts.
     const dynamoServer = await startEmbeddedDynamo({
       path: join(options.dataDir, 'dynamodb'),
-      onError: (error) => logs.layer('error', 'embedded DynamoDB failed', { error: error.message }),
+      onError: (error) => {
+        logs.layer('error', 'embedded DynamoDB failed', { error: error.message });
+        stopInvoking?.();
+        options.onFatal?.(
+          new LocalLayerError(
+            `the embedded DynamoDB stopped (${error.message}); functions are no longer invoked, and accepted work is kept for the next start`,
+            { cause: error },
+          ),
+        );
+      },
     }).catch((error: unknown) => {
       // LevelDB's lock on the folder is the usual reason: another layer runs on the same data.
       const hint = /\block\b/i.test(describe(error))
@@ -330,6 +348,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       onError: (error) => logs.layer('error', 'invoker error', { error: describe(error) }),
     });
     cleanups.push(async () => invoker.stop());
+    stopInvoking = () => invoker.stop();
     const accept = async (invocations: Invocation[]) => {
       await journal.accept(invocations);
       invoker.enqueue(invocations);

@@ -143,4 +143,40 @@ describe('the embedded DynamoDB on its own thread', () => {
     // Assess
     expect((after as { code?: string }).code).toBe('ECONNREFUSED');
   });
+
+  it('reports a thread that dies after start-up once, with its cause, and closes cleanly after', async () => {
+    // Prepare: a worker that throws on its first request, where nothing catches it.
+    const errors: EmbeddedDynamoError[] = [];
+    const dynamo = await startEmbeddedDynamo({
+      workerFile: new URL('../fixtures/crashing-dynamo-worker.cjs', import.meta.url),
+      onError: (error) => errors.push(error),
+    });
+
+    // Act
+    await fetch(dynamo.url, { method: 'POST', body: '{}' }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await dynamo.close();
+
+    // Assess
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain('dynalite bug');
+  });
+
+  it('says nothing more after a start that failed', async () => {
+    // Prepare: a folder another instance holds makes the start fail.
+    const path = tempDir();
+    const holder = await startEmbeddedDynamo({ path });
+    const errors: EmbeddedDynamoError[] = [];
+
+    // Act
+    const refused = await startEmbeddedDynamo({ path, onError: (error) => errors.push(error) }).catch(
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holder.close();
+
+    // Assess
+    expect(refused).toBeInstanceOf(EmbeddedDynamoError);
+    expect(errors).toEqual([]);
+  });
 });
