@@ -59,14 +59,21 @@ export class Journal {
     );
   }
 
-  /** Records an invocation's new attempt count and due time. */
+  /**
+   * Records an invocation's new attempt count and due time. Through the same ordered group commit
+   * as everything else: separate LevelDB calls run on libuv's thread pool and may land in any
+   * order, so an update issued just before a completion could land after it and bring a finished
+   * invocation back on the next start.
+   */
   async update(invocation: Invocation): Promise<void> {
-    await this.db.put(INVOCATION + invocation.id, JSON.stringify(invocation));
+    await this.commits.write([
+      { type: 'put', key: INVOCATION + invocation.id, value: JSON.stringify(invocation) },
+    ]);
   }
 
-  /** Removes an invocation that succeeded or was dead-lettered. */
+  /** Removes an invocation that succeeded or was dead-lettered (ordered after its updates). */
   async complete(id: string): Promise<void> {
-    await this.db.del(INVOCATION + id);
+    await this.commits.write([{ type: 'del', key: INVOCATION + id }]);
   }
 
   /** Every pending invocation (on start-up, to resume). */
