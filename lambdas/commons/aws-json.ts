@@ -22,6 +22,7 @@
  * And one thing it did not: a per-attempt timeout (default 3 s), so a hung connection cannot eat
  * the function's whole timeout. Credentials are never logged, nor put in errors.
  */
+import { deadline } from './deadline.js';
 import { SigV4Signer } from './sigv4.js';
 
 /** An AWS API this client can call: how it is signed, addressed and targeted. */
@@ -441,15 +442,14 @@ export class AwsJsonClient {
       },
     );
     const signedHeaders: Record<string, string> = { 'user-agent': USER_AGENT, ...signed };
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const limit = deadline(timeoutMs, callerSignal);
     try {
       const response = await (this.options.transport ?? httpTransport)({
         url,
         method: 'POST',
         headers: signedHeaders,
         body,
-        signal,
+        signal: limit.signal,
       });
       const requestId = response.header('x-amzn-requestid') ?? response.header('x-amz-request-id');
       if (response.status >= 200 && response.status < 300)
@@ -465,8 +465,10 @@ export class AwsJsonClient {
       };
     } catch (error) {
       if (callerSignal?.aborted) return { kind: 'aborted', cause: error };
-      if (timeout.aborted) return { kind: 'timeout', timeoutMs, cause: error };
+      if (limit.expired) return { kind: 'timeout', timeoutMs, cause: error };
       return { kind: 'network', cause: error };
+    } finally {
+      limit.clear();
     }
   }
 

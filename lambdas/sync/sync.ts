@@ -14,6 +14,7 @@ import { SYNC_METRICS } from '../../lib/plan/metrics.js';
 import type { ContractPlan, TierPlan } from '../../lib/plan/types.js';
 import type { DeadLetterSink, EventPublisher } from '../commons/aws.js';
 import { DEAD_LETTER_ATTRIBUTES, handlerDeadLetter } from '../commons/dead-letters.js';
+import { deadline } from '../commons/deadline.js';
 import type { SyncRecord } from '../commons/records.js';
 import type { TargetAdapter } from './adapters/types.js';
 import {
@@ -216,14 +217,14 @@ async function attempt(
   const hot = waited || record === undefined || now.getTime() - Date.parse(record.updatedAt) < leaseMs;
 
   const sendStarted = Date.now();
-  const abort = AbortSignal.timeout(
-    Math.max(1, invocation.remainingMs() - (deps.leaseMarginMs ?? LEASE_MARGIN_MS)),
-  );
+  const abort = deadline(Math.max(1, invocation.remainingMs() - (deps.leaseMarginMs ?? LEASE_MARGIN_MS)));
   let result: Awaited<ReturnType<typeof deps.adapter.deliver>>;
   try {
-    result = await deps.adapter.deliver({ contract, event, entity, body, signal: abort });
+    result = await deps.adapter.deliver({ contract, event, entity, body, signal: abort.signal });
   } catch (error) {
     return fail(deps, parsed, record, claimed, invocation, classify(error));
+  } finally {
+    abort.clear();
   }
   // The target has the change. Nothing below may turn that into a failure: a retry would send it
   // again, and a later redrive would apply it a second time under another event id.

@@ -4,6 +4,7 @@
  */
 import type { ContractPlan } from '../../../lib/plan/types.js';
 import type { EntryPutter } from '../../commons/aws.js';
+import { deadline } from '../../commons/deadline.js';
 import { ConfigSyncError, PermanentSyncError, TransientSyncError } from '../errors.js';
 import type { ValueResolver } from '../values.js';
 import type { DeliveryRequest, DeliveryResult, TargetAdapter } from './types.js';
@@ -41,6 +42,7 @@ export class EventBridgeAdapter implements TargetAdapter {
     const target = this.contract.target;
     const system = target.system;
     let result: { errorCode?: string };
+    const limit = deadline(target.timeoutSeconds * 1000, request.signal);
     try {
       result = await this.deps.entries.putEntry(
         {
@@ -49,7 +51,7 @@ export class EventBridgeAdapter implements TargetAdapter {
           detailType: target.detailType,
           detail: JSON.stringify(request.body),
         },
-        AbortSignal.any([request.signal, AbortSignal.timeout(target.timeoutSeconds * 1000)]),
+        limit.signal,
       );
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'network';
@@ -68,6 +70,8 @@ export class EventBridgeAdapter implements TargetAdapter {
         `the ${system} bus did not accept the event (${name})`,
         { cause: error },
       );
+    } finally {
+      limit.clear();
     }
     if (!result.errorCode) return { outcome: 'delivered' };
     const code = result.errorCode;

@@ -10,6 +10,7 @@
  * redirects followed, the answer's body drained unread); tests pass their own to inject faults.
  */
 import type { ContractPlan } from '../../../lib/plan/types.js';
+import { type Deadline, deadline } from '../../commons/deadline.js';
 import { ConfigSyncError, PermanentSyncError, TransientSyncError } from '../errors.js';
 import type { ResolvedValue, ValueResolver } from '../values.js';
 import type { HttpResponse, HttpTransport } from './transport.js';
@@ -80,8 +81,16 @@ export class HttpAdapter implements TargetAdapter {
     // One timeout for the whole delivery, a credential refresh and its second send included: the
     // claim's lease covers one target timeout, and a send that outlived it could overlap the next
     // version's send.
-    const timeout = AbortSignal.timeout(this.contract.target.timeoutSeconds * 1000);
-    const first = await this.send(request, await this.credential(), timeout);
+    const limit = deadline(this.contract.target.timeoutSeconds * 1000, request.signal);
+    try {
+      return await this.deliverWithin(request, limit);
+    } finally {
+      limit.clear();
+    }
+  }
+
+  private async deliverWithin(request: DeliveryRequest, limit: Deadline): Promise<DeliveryResult> {
+    const first = await this.send(request, await this.credential(), limit);
     if (
       first.kind === 'auth-rejected' &&
       first.credential.fetchedAt !== undefined &&
@@ -89,7 +98,7 @@ export class HttpAdapter implements TargetAdapter {
     ) {
       // The secret may have been rotated since it was cached: read it again and retry once.
       this.forgetCredential();
-      const second = await this.send(request, await this.credential(), timeout);
+      const second = await this.send(request, await this.credential(), limit);
       return this.finish(second);
     }
     return this.finish(first);
@@ -101,11 +110,7 @@ export class HttpAdapter implements TargetAdapter {
     throw result.error;
   }
 
-  private async send(
-    request: DeliveryRequest,
-    credential: Credential,
-    timeout: AbortSignal,
-  ): Promise<SendResult> {
+  private async send(request: DeliveryRequest, credential: Credential, limit: Deadline): Promise<SendResult> {
     const target = this.contract.target;
     const system = target.system;
     const url = `${this.baseUrl}${target.path.replace('{id}', encodeURIComponent(request.entity.id))}`;
@@ -120,7 +125,6 @@ export class HttpAdapter implements TargetAdapter {
       'idempotency-key': `${this.contract.id}:${request.entity.type}:${request.entity.id}:${request.entity.version}`,
     };
     if (credential.header) headers[credential.header.name] = credential.header.value;
-    const signal = AbortSignal.any([timeout, request.signal]);
     let response: HttpResponse;
     try {
       // The transport follows no redirects and drains the body (never read into logs).
@@ -129,10 +133,10 @@ export class HttpAdapter implements TargetAdapter {
         method: target.method,
         headers,
         body: JSON.stringify(request.body),
-        signal,
+        signal: limit.signal,
       });
     } catch (error) {
-      if (timeout.aborted)
+      if (limit.expired)
         return {
           kind: 'error',
           error: new TransientSyncError(
