@@ -10,6 +10,7 @@ import {
   testPatternCommand,
   validateCommand,
 } from '../lib/cli/commands.js';
+import { DLQ_OPTIONS } from '../lib/cli/dlq-options.js';
 import { EXIT, type Io, processIo, UsageError } from '../lib/cli/io.js';
 import { runbooksCommand } from '../lib/runbooks/command.js';
 
@@ -116,19 +117,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'List, show and redrive dead letters of a deployed stage or the local layer',
     usage:
       'handoff dlq list|show MESSAGE-ID|redrive (--stage STAGE | --local [--data DIR]) [--tier T] [--contract C] [--class C,...] [--dry-run] [--rate N] [--limit N] [--json] [--contracts DIR]',
-    options: {
-      ...contracts,
-      stage: { type: 'string' },
-      local: { type: 'boolean' },
-      data: { type: 'string' },
-      tier: { type: 'string' },
-      contract: { type: 'string' },
-      class: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      rate: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: DLQ_OPTIONS,
     // Loaded on use, so commands that never touch AWS do not load the AWS SDK.
     run: async (v, p, io) => (await import('../lib/cli/dlq.js')).dlqCommand(v, p, io),
   },

@@ -222,21 +222,6 @@ export const DLQ_ACTIONS = ['list', 'show', 'redrive'] as const;
 export type DlqAction = (typeof DLQ_ACTIONS)[number];
 const CLASSES: readonly DeadLetterClass[] = ['transient', 'delivery', 'permanent', 'config'];
 
-/** The command's flags (node:util parseArgs options). */
-export const DLQ_OPTIONS = {
-  stage: { type: 'string' },
-  local: { type: 'boolean' },
-  data: { type: 'string' },
-  tier: { type: 'string' },
-  contract: { type: 'string' },
-  class: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  rate: { type: 'string' },
-  limit: { type: 'string' },
-  json: { type: 'boolean' },
-  contracts: { type: 'string' },
-} as const;
-
 /** What the command needs from outside; tests pass their own. */
 export interface DlqDeps {
   /** @default clientsFor */

@@ -6,14 +6,8 @@ import { parseArgs } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../bin/cli.js';
 import { createIncidentsHandler } from '../../lambdas/incidents/handler.js';
-import {
-  clientsFor,
-  DLQ_OPTIONS,
-  type DlqDeps,
-  dlqCommand,
-  explainAwsError,
-  type Target,
-} from '../../lib/cli/dlq.js';
+import { clientsFor, type DlqDeps, dlqCommand, explainAwsError, type Target } from '../../lib/cli/dlq.js';
+import { DLQ_OPTIONS } from '../../lib/cli/dlq-options.js';
 import { EXIT, type Io, UsageError } from '../../lib/cli/io.js';
 import { runtimePlanFor } from '../../lib/plan/runtime.js';
 import type { Plan } from '../../lib/plan/types.js';
