@@ -14,8 +14,10 @@
  * charges for every item a query reads, filtered or not, so two counts would read the same items
  * twice; projecting `state` and `pendingSince` keeps the response small instead.
  */
+
 import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { DynamoDoc } from '../commons/dynamo-doc.js';
+import { mapLimit } from '../commons/map-limit.js';
 import { INDEXES, keys, type SyncRecord } from '../commons/records.js';
 import { supportState } from '../commons/sync-status.js';
 
@@ -147,20 +149,6 @@ async function degradedContracts(
     }
   }
   return degraded;
-}
-
-/** Maps with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

@@ -9,6 +9,7 @@ import type { RuntimePlan } from '../../lib/plan/runtime.js';
 import type { ContractPlan, TierName } from '../../lib/plan/types.js';
 import type { QueueAttributeReader } from '../commons/aws.js';
 import type { DynamoDoc } from '../commons/dynamo-doc.js';
+import { mapLimit } from '../commons/map-limit.js';
 import type { HealthRecord, IncidentRecord } from '../commons/records.js';
 import {
   buildContractDetail,
@@ -240,22 +241,4 @@ async function tierQueues(deps: StatusApiDeps, ctx: StoreContext) {
       queueView(deps.plan, t.name, await queueDepth(ctx, deps.queueUrls[t.name])),
     ),
   );
-}
-
-/** Maps with at most `limit` calls in flight, keeping the input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -13,6 +13,7 @@
  * never send to servers); nothing is stored (no localStorage, cookies or history of searches).
  */
 /// <reference lib="dom.iterable" />
+import { mapLimit } from '../../commons/map-limit.js';
 import type { EntityStatus } from '../entities.js';
 import type { IncidentDetail, IncidentSummary } from '../incidents.js';
 import type { Priorities } from '../priorities.js';
@@ -453,19 +454,6 @@ function titleOf(route: Route): string {
 // ---------------------------------------------------------------------------------------------
 // Helpers and start
 // ---------------------------------------------------------------------------------------------
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function start(): void {
   ui.form.addEventListener('submit', onSubmit);
