@@ -31,32 +31,45 @@ export function loadLocalSecrets(file: string, plan: Plan): LocalSecrets {
     ? (JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets)
     : {};
   let changed = false;
-  for (const ref of secretRefs(plan)) {
-    const existing = secrets[ref.secret];
-    if (ref.key === undefined) {
-      if (existing === undefined) {
-        secrets[ref.secret] = `local-${randomBytes(12).toString('hex')}`;
-        changed = true;
-      }
-      continue;
-    }
-    let json: Record<string, unknown> = {};
-    if (existing !== undefined) {
-      try {
-        json = JSON.parse(existing) as Record<string, unknown>;
-      } catch {
-        continue; // the user's own value: leave it, the handler will report it as a config failure
-      }
-    }
-    if (typeof json[ref.key] !== 'string') {
-      json[ref.key] = `local-${randomBytes(12).toString('hex')}`;
-      secrets[ref.secret] = JSON.stringify(json);
-      changed = true;
+  for (const ref of secretRefs(plan))
+    changed = fillLocalSecret(secrets, ref, () => `local-${randomBytes(12).toString('hex')}`) || changed;
+  if (changed || !existsSync(file)) saveLocalSecrets(file, secrets);
+  return secrets;
+}
+
+/**
+ * Gives a secret reference a generated value in `secrets` unless it has one: the whole secret, or
+ * its `key` inside a JSON secret. A value the user put there is never changed (one that is not JSON
+ * is left for the function to report as a config failure). True when it added a value.
+ */
+export function fillLocalSecret(
+  secrets: LocalSecrets,
+  ref: { secret: string; key?: string },
+  generate: () => string,
+): boolean {
+  const existing = secrets[ref.secret];
+  if (ref.key === undefined) {
+    if (existing !== undefined) return false;
+    secrets[ref.secret] = generate();
+    return true;
+  }
+  let json: Record<string, unknown> = {};
+  if (existing !== undefined) {
+    try {
+      json = JSON.parse(existing) as Record<string, unknown>;
+    } catch {
+      return false;
     }
   }
-  if (changed || !existsSync(file))
-    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  return secrets;
+  if (typeof json[ref.key] === 'string') return false;
+  json[ref.key] = generate();
+  secrets[ref.secret] = JSON.stringify(json);
+  return true;
+}
+
+/** Writes the local secrets file, readable by its owner only. */
+export function saveLocalSecrets(file: string, secrets: LocalSecrets): void {
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The value a reference resolves to locally (for handing credentials to the example targets). */

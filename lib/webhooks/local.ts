@@ -13,7 +13,7 @@
  * in ./signing.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ClientOptions } from '../../lambdas/commons/aws.js';
@@ -24,7 +24,7 @@ import { buildWebhookDeps } from '../../lambdas/webhook/deps.js';
 import { createWebhookHandler } from '../../lambdas/webhook/handler.js';
 import { requestUrl, toApiGatewayEvent, writeApiResult } from '../local/api-gateway.js';
 import { type LambdaHandler, LocalFunction } from '../local/functions.js';
-import { type LocalSecrets, localSecretReader } from '../local/secrets.js';
+import { fillLocalSecret, type LocalSecrets, localSecretReader, saveLocalSecrets } from '../local/secrets.js';
 import { runtimePlanFor } from '../plan/runtime.js';
 import type { Plan, WebhookPlan } from '../plan/types.js';
 
@@ -113,31 +113,10 @@ export function ensureWebhookSecrets(
   for (const webhook of plan.webhooks) {
     for (const ref of webhook.secrets) {
       if (typeof ref !== 'object' || !('secret' in ref)) continue;
-      const existing = secrets[ref.secret];
-      if (ref.key === undefined) {
-        if (existing === undefined) {
-          secrets[ref.secret] = generatedSecret(webhook);
-          changed = true;
-        }
-        continue;
-      }
-      let json: Record<string, unknown> = {};
-      if (existing !== undefined) {
-        try {
-          json = JSON.parse(existing) as Record<string, unknown>;
-        } catch {
-          continue; // the user's own value: the receiver reports it when it loads its secrets
-        }
-      }
-      if (typeof json[ref.key] !== 'string') {
-        json[ref.key] = generatedSecret(webhook);
-        secrets[ref.secret] = JSON.stringify(json);
-        changed = true;
-      }
+      changed = fillLocalSecret(secrets, ref, () => generatedSecret(webhook)) || changed;
     }
   }
-  if (changed || !existsSync(file))
-    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  if (changed || !existsSync(file)) saveLocalSecrets(file, secrets);
 }
 
 /** A random secret in the form the scheme's providers use. */
