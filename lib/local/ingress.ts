@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { testEventPattern } from '../patterns/index.js';
-import type { Invocation } from './journal.js';
+import { type Invocation, newInvocation } from './journal.js';
 import type { MetricStore } from './metrics.js';
 import type { RuleTarget } from './router.js';
 
@@ -87,17 +87,7 @@ export async function putEvents(input: unknown, options: IngressOptions): Promis
     };
     for (const target of options.route(checked.busName, event)) {
       matched.push(target);
-      invocations.push({
-        id: randomUUID(),
-        functionName: target.functionName,
-        ruleName: target.ruleName,
-        busName: target.busName,
-        event,
-        receivedAt: now,
-        attempts: 0,
-        deliveryAttempts: 0,
-        dueAt: now,
-      });
+      invocations.push(newInvocation(target, event, now));
     }
     results.push({ EventId: eventId });
   }

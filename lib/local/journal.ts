@@ -9,6 +9,7 @@
  * them (the OS has them), and losing one to a power cut only repeats an attempt, which the
  * handlers' idempotency absorbs.
  */
+import { randomUUID } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { type BatchOperation, GroupCommit } from './sqs/group-commit.js';
 
@@ -31,6 +32,25 @@ export interface Invocation {
   /** When to try next (epoch ms). */
   dueAt: number;
   lastError?: { type: string; message: string };
+}
+
+/** A first invocation of a function for an event, due now: what a rule match or a schedule starts. */
+export function newInvocation(
+  target: { functionName: string; ruleName?: string; busName: string },
+  event: Record<string, unknown>,
+  now: number,
+): Invocation {
+  return {
+    id: randomUUID(),
+    functionName: target.functionName,
+    ...(target.ruleName !== undefined ? { ruleName: target.ruleName } : {}),
+    busName: target.busName,
+    event,
+    receivedAt: now,
+    attempts: 0,
+    deliveryAttempts: 0,
+    dueAt: now,
+  };
 }
 
 const INVOCATION = 'inv!';

@@ -43,7 +43,7 @@ import { createTableInput } from './dynamo-tables.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import { type HandlerFactory, LocalFunction } from './functions.js';
 import { Invoker } from './invoker.js';
-import { type Invocation, Journal } from './journal.js';
+import { type Invocation, Journal, newInvocation } from './journal.js';
 import { LogFiles } from './log-files.js';
 import { MetricStore } from './metrics.js';
 import { Router } from './router.js';
@@ -355,17 +355,7 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
     };
     const routeAndAccept = async (busName: string, event: Record<string, unknown>) => {
       const now = Date.now();
-      const invocations = router.route(busName, event).map((target) => ({
-        id: crypto.randomUUID(),
-        functionName: target.functionName,
-        ruleName: target.ruleName,
-        busName: target.busName,
-        event,
-        receivedAt: now,
-        attempts: 0,
-        deliveryAttempts: 0,
-        dueAt: now,
-      }));
+      const invocations = router.route(busName, event).map((target) => newInvocation(target, event, now));
       for (const target of invocations)
         metrics.record(
           'AWS/Events',
@@ -393,11 +383,9 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
       timers.push(
         setInterval(() => {
           const now = Date.now();
-          const invocation: Invocation = {
-            id: crypto.randomUUID(),
-            functionName: schedule.functionName,
-            busName: 'default',
-            event: {
+          const invocation = newInvocation(
+            { functionName: schedule.functionName, busName: 'default' },
+            {
               version: '0',
               id: crypto.randomUUID(),
               'detail-type': 'Scheduled Event',
@@ -408,11 +396,8 @@ export async function startLocalLayer(options: LocalLayerOptions): Promise<Local
               resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${schedule.ruleName}`],
               detail: {},
             },
-            receivedAt: now,
-            attempts: 0,
-            deliveryAttempts: 0,
-            dueAt: now,
-          };
+            now,
+          );
           accept([invocation]).catch((error: unknown) =>
             logs.layer('error', 'schedule failed', { error: describe(error) }),
           );
