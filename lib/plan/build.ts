@@ -296,21 +296,23 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
   }));
 
   const systemNames = new Map(estate.systems.map((s) => [s.id, s.name]));
+  // What every alarm description and name is built from (contract, platform and webhook alarms).
+  const alarmContext = {
+    stage,
+    busName,
+    metricsNamespace,
+    runbookBaseUrl: options.runbookBaseUrl,
+    teams,
+    tiers,
+    systemNames,
+    checkerPeriodSeconds: minutePeriod(checkerRate),
+    platformTeam,
+    coreStack,
+  };
   const alarms: AlarmPlan[] = buildAlarms(
     contractPlans,
     platformFunctions.filter((f) => f.kind !== 'ownership'),
-    {
-      stage,
-      busName,
-      metricsNamespace,
-      runbookBaseUrl: options.runbookBaseUrl,
-      teams,
-      tiers,
-      systemNames,
-      checkerPeriodSeconds: minutePeriod(checkerRate),
-      platformTeam,
-      coreStack,
-    },
+    alarmContext,
   );
 
   const webhooks: WebhookPlan[] = estate.systems.flatMap((system): WebhookPlan[] => {
@@ -339,20 +341,7 @@ export function buildPlan(estate: Estate, options: PlanOptions): Plan {
   const webhookFunctions = webhooks.map((w) =>
     webhookFunction(w, { stage, coreStack, common: common(), busName }),
   );
-  alarms.push(
-    ...buildWebhookAlarms(webhooks, contractPlans, {
-      stage,
-      metricsNamespace,
-      runbookBaseUrl: options.runbookBaseUrl,
-      teams,
-      tiers,
-      systemNames,
-      checkerPeriodSeconds: minutePeriod(checkerRate),
-      platformTeam,
-      coreStack,
-      busName,
-    }),
-  );
+  alarms.push(...buildWebhookAlarms(webhooks, contractPlans, alarmContext));
 
   const groups = [...new Set(contractPlans.map((c) => c.stack))].sort();
   const stacks: StackPlan[] = [
