@@ -190,18 +190,22 @@ function teams(c: EntityContractStatus): HTMLElement {
     'div',
     { class: 'teams' },
     h('p', { class: 'owner' }, h('span', { class: 'term' }, 'Owner: '), team(c.owner)),
-    c.escalation.length > 0
-      ? h(
-          'div',
-          { class: 'escalation' },
-          h('p', { class: 'term' }, 'Escalate to, in order:'),
-          h(
-            'ol',
-            null,
-            c.escalation.map((t) => h('li', null, team(t))),
-          ),
-        )
-      : null,
+    escalationList(c.escalation),
+  );
+}
+
+/** The escalation path as an ordered list, or nothing when there is none. */
+export function escalationList(escalation: TeamView[]): HTMLElement | null {
+  if (escalation.length === 0) return null;
+  return h(
+    'div',
+    { class: 'escalation' },
+    h('p', { class: 'term' }, 'Escalate to, in order:'),
+    h(
+      'ol',
+      null,
+      escalation.map((t) => h('li', null, team(t))),
+    ),
   );
 }
 

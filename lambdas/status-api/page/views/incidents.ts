@@ -6,7 +6,7 @@
 import type { IncidentDetail, IncidentSummary } from '../../incidents.js';
 import { badge, type Child, externalLink, fact, h, timeEl } from '../dom.js';
 import { count, durationText, incidentLabel, isSafeLink, routeHash } from '../format.js';
-import { team } from './entity.js';
+import { escalationList, team } from './entity.js';
 
 /** An incident in the list: its detail, or only its summary when the detail could not be read. */
 export type ListedIncident = { detail: IncidentDetail } | { summary: IncidentSummary; problem: string };
@@ -226,18 +226,7 @@ export function incidentView(i: IncidentDetail, now: Date): HTMLElement {
         fact('Runbook', externalLink(i.runbook.url, i.runbook.title, isSafeLink)),
         fact('Alarm', h('code', null, i.alarmName)),
       ),
-      i.escalation.length > 0
-        ? h(
-            'div',
-            { class: 'escalation' },
-            h('p', { class: 'term' }, 'Escalate to, in order:'),
-            h(
-              'ol',
-              null,
-              i.escalation.map((t) => h('li', null, team(t))),
-            ),
-          )
-        : null,
+      escalationList(i.escalation),
       notes(i, now),
       i.commands.length > 0
         ? h(
