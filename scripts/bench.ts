@@ -9,7 +9,7 @@
  *    it, CPU per event and event-loop utilisation, and the layer's peak memory;
  * 4. `cdk synth` time and resources per stack for 10, 50 and 100 generated contracts.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,8 +35,8 @@ import { createSyncHandler } from '../lambdas/sync/handler.js';
 import { LEASE_MARGIN_MS } from '../lambdas/sync/sync.js';
 import { PROJECT_ROOT } from '../lib/cli/project.js';
 import { esbuildOptions } from '../lib/infra/handoff-function.js';
+import { spawnLocalLayer } from '../lib/local/child.js';
 import { createTableInput } from '../lib/local/dynamo-tables.js';
-import type { LocalEndpoints } from '../lib/local/endpoints.js';
 import { contractEvent, type ScenarioEvent } from '../lib/local/scenario.js';
 import type { LayerStats, ThreadLoad } from '../lib/local/stats.js';
 import type { RequestRecord } from '../lib/local/targets/store.js';
@@ -315,17 +315,8 @@ function bundles(): void {
 async function endToEnd(): Promise<void> {
   out(`\n3. Local layer end to end: PutEvents → synced at the example targets`);
   const dataDir = mkdtempSync(join(tmpdir(), 'handoff-bench-'));
-  const child: ChildProcess = spawn(
-    join(PROJECT_ROOT, 'bin', 'handoff'),
-    ['local', '--data', dataDir, '--port', '0'],
-    { stdio: 'ignore' },
-  );
+  const { child, endpoints } = await spawnLocalLayer({ dataDir });
   try {
-    while (!existsSync(join(dataDir, 'endpoints.json'))) {
-      if (child.exitCode !== null) throw new Error('the local layer did not start (run ./bin/handoff local)');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as LocalEndpoints;
     const pid = child.pid ?? 0;
     const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     const credentials = { accessKeyId: 'b', secretAccessKey: 'b' };

@@ -1,16 +1,3 @@
-/**
- * `npm run soak -- [--events N] [--seed S] [--keep]`: the fault soak. Starts the example targets
- * and a local layer (as a child process, so it can be killed), sends N events (default 10,000)
- * across every example contract with, all at once: 20% transient target failures, 2% events that
- * break their contract's schema, 5% duplicates, 10% delivered out of order, a full outage of the
- * CRM for a stretch of the run, and one `kill -9` of the layer mid-run followed by a restart.
- *
- * Afterwards it accounts for every event (synced, skipped as a duplicate, or dead-lettered with the
- * right failure class), checks that each target holds the newest version of each entity and never
- * applied one version twice, redrives the transient dead letters, shows the estate back in sync,
- * and exits non-zero on anything lost, double-applied or misclassified.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { PROJECT_ROOT } from '../lib/cli/project.js';
 import { redriveDeadLetters } from '../lib/dlq/index.js';
 import { sdkDeadLetterQueue, sdkEventBus } from '../lib/dlq/sdk.js';
+import { type LocalLayerChild, spawnLocalLayer } from '../lib/local/child.js';
 import type { LocalEndpoints } from '../lib/local/endpoints.js';
 import {
   contractEvent,
@@ -605,33 +593,9 @@ function describeLetters(letters: DeadLetterEntry[]): string {
   return letters.length === 0 ? 'none' : [...byClass].map(([k, v]) => `${v} ${k}`).join(', ');
 }
 
-async function startLayer(
-  dataDir: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; endpoints: LocalEndpoints }> {
-  rmSync(join(dataDir, 'endpoints.json'), { force: true });
-  const child = spawn(
-    join(PROJECT_ROOT, 'bin', 'handoff'),
-    ['local', '--data', dataDir, '--port', '0', '--time-scale', String(TIME_SCALE), '--no-targets'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...env },
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(join(dataDir, 'endpoints.json'))) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`the local layer did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    endpoints: JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as LocalEndpoints,
-  };
+/** The layer under test, in its own process (the targets run here, so the kill -9 spares them). */
+function startLayer(dataDir: string, env: Record<string, string>): Promise<LocalLayerChild> {
+  return spawnLocalLayer({ dataDir, env, args: ['--time-scale', String(TIME_SCALE), '--no-targets'] });
 }
 
 async function settle(endpoints: LocalEndpoints, what: string): Promise<void> {

@@ -1,40 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LocalEndpoints } from '../../lib/local/endpoints.js';
-import { PROJECT_ROOT } from '../helpers/paths.js';
+import { spawnLocalLayer } from '../../lib/local/child.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'handoff-kill-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** Starts `./bin/handoff local` as a user would and waits for its endpoints file. */
-async function startLayerProcess(): Promise<{ child: ChildProcess; endpoints: LocalEndpoints }> {
-  rmSync(join(dataDir, 'endpoints.json'), { force: true });
-  const child = spawn(
-    join(PROJECT_ROOT, 'bin', 'handoff'),
-    ['local', '--data', dataDir, '--port', '0', '--time-scale', '600'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(join(dataDir, 'endpoints.json'))) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`the local layer did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    endpoints: JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as LocalEndpoints,
-  };
-}
+const startLayerProcess = () =>
+  spawnLocalLayer({ dataDir, args: ['--time-scale', '600'], timeoutMs: 30_000 });
 
 describe('kill -9 in the middle of a stream of events', () => {
   it('loses no acknowledged event: after a restart every one of them reaches its target', async () => {
