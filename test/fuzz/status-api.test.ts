@@ -11,8 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../lambdas/status-api/errors.js';
 import { createStatusApiHandler } from '../../lambdas/status-api/handler.js';
 import { encodeCursor, listIncidents } from '../../lambdas/status-api/store.js';
-import { extractEntity } from '../../lib/model/entity.js';
-import { evaluate } from '../../lib/model/jmespath.js';
 import { exampleEstate } from '../helpers/estate.js';
 import { validatorFor } from '../status-api/conformance.js';
 import {
@@ -21,8 +19,8 @@ import {
   at,
   INCIDENTS,
   lambdaContext,
-  recordAfter,
   seedEstate,
+  seedSampleEntities,
   startApi,
 } from '../status-api/fixtures.js';
 import {
@@ -40,50 +38,19 @@ let api: Api;
 let handler: ReturnType<typeof createStatusApiHandler>;
 /** Personal data values of the sample events the seeded records carry. */
 const personal = new Set<string>();
-const entities: Array<{ type: string; id: string }> = [];
-
-function leaves(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (typeof value === 'number') return [String(value)];
-  if (Array.isArray(value)) return value.flatMap(leaves);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(leaves);
-  return [];
-}
+let entities: Array<{ type: string; id: string }> = [];
 
 beforeAll(async () => {
   api = await startApi();
   await seedEstate(api);
   // Every contract's samples as entities, each record carrying the sample's event and a failure
   // reason quoting its email (the status API must only ever return what it knows).
-  let n = 0;
-  const estate = exampleEstate();
+  const seeded = await seedSampleEntities(api);
+  entities = seeded.entities;
   // Words that are also configuration (a team's hours say "Europe/London") are not evidence.
+  const estate = exampleEstate();
   const configuration = JSON.stringify({ teams: estate.teams, systems: estate.systems });
-  for (const contract of estate.contracts) {
-    for (const sample of contract.samples) {
-      for (const path of contract.personalData)
-        for (const v of leaves(evaluate(path, sample.event)))
-          if (v.length >= 4 && !configuration.includes(v)) personal.add(v);
-      const entity = extractEntity(contract.entity, sample.event);
-      const id = /^\d+$/.test(entity.id) ? `${entity.id}0${n++}` : `${entity.id}-sample-${n++}`;
-      entities.push({ type: entity.type, id });
-      const email = leaves(sample.event).find((v) => v.includes('@')) ?? 'no email';
-      const key = { contractId: contract.id, entityType: entity.type, entityId: id };
-      const record =
-        n % 2 === 0
-          ? recordAfter(key, [
-              {
-                at: at(-30),
-                outcome: 'failed',
-                failureClass: 'permanent',
-                reason: `HTTP 422 from target: ${email} rejected`,
-                deadLettered: true,
-              },
-            ])
-          : recordAfter(key, [{ at: at(-5), outcome: 'delivered' }]);
-      await api.put('syncState', { ...record, detail: sample.event.detail, lastEvent: sample.event });
-    }
-  }
+  for (const v of seeded.personal) if (v.length >= 4 && !configuration.includes(v)) personal.add(v);
   handler = createStatusApiHandler(api.deps);
 });
 

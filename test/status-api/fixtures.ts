@@ -21,10 +21,12 @@ import {
 import type { StatusApiDeps } from '../../lambdas/status-api/api.js';
 import { createStatusApiHandler } from '../../lambdas/status-api/handler.js';
 import { claimRecord, failureRecord } from '../../lambdas/sync/state.js';
+import { extractEntity } from '../../lib/model/entity.js';
+import { evaluate } from '../../lib/model/jmespath.js';
 import { type RuntimePlan, runtimePlanFor } from '../../lib/plan/runtime.js';
 import type { Plan, TierName } from '../../lib/plan/types.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
-import { examplePlan } from '../helpers/estate.js';
+import { exampleEstate, examplePlan } from '../helpers/estate.js';
 import { checkConformance } from './conformance.js';
 
 /** The fixed "now" of the tests: Monday 30 November 2026, 14:00 UTC. */
@@ -480,4 +482,53 @@ export async function seedEstate(api: Api): Promise<void> {
   });
   const standard = api.plan.tiers.find((t) => t.name === 'standard');
   if (standard) api.sqs.depths.set(standard.deadLetterQueue, { visible: 2, inFlight: 0 });
+}
+
+/** Every string and number inside a value, as text. */
+export function leaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number') return [String(value)];
+  if (Array.isArray(value)) return value.flatMap(leaves);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(leaves);
+  return [];
+}
+
+/**
+ * Seeds one entity per sample event of every example contract, each record carrying the sample's
+ * event (a careless writer's extra attributes) and, for every second one, a failure reason quoting
+ * the sample's email: what the privacy checks search every answer for. Returns the entities and
+ * the values found at the contracts' `personalData` paths.
+ */
+export async function seedSampleEntities(
+  api: Api,
+): Promise<{ entities: Array<{ type: string; id: string }>; personal: Set<string> }> {
+  const entities: Array<{ type: string; id: string }> = [];
+  const personal = new Set<string>();
+  let n = 0;
+  for (const contract of exampleEstate().contracts) {
+    for (const sample of contract.samples) {
+      for (const path of contract.personalData)
+        for (const v of leaves(evaluate(path, sample.event))) personal.add(v);
+      const entity = extractEntity(contract.entity, sample.event);
+      // A distinct id per sample, so every contract's sample is a separate entity.
+      const id = /^\d+$/.test(entity.id) ? `${entity.id}0${n++}` : `${entity.id}-sample-${n++}`;
+      entities.push({ type: entity.type, id });
+      const key = { contractId: contract.id, entityType: entity.type, entityId: id };
+      const email = leaves(sample.event).find((v) => v.includes('@'));
+      const record =
+        n % 2 === 0
+          ? recordAfter(key, [
+              {
+                at: at(-30),
+                outcome: 'failed',
+                failureClass: 'permanent',
+                reason: `HTTP 422 from target: ${email ?? 'no email in this sample'} rejected`,
+                deadLettered: true,
+              },
+            ])
+          : recordAfter(key, [{ at: at(-5), outcome: 'delivered' }]);
+      await api.put('syncState', { ...record, detail: sample.event.detail, lastEvent: sample.event });
+    }
+  }
+  return { entities, personal };
 }

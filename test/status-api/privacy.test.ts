@@ -4,54 +4,16 @@
  * reason quoting an email address. No value at any contract's `personalData` paths may come back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractEntity } from '../../lib/model/entity.js';
-import { evaluate } from '../../lib/model/jmespath.js';
-import { exampleEstate } from '../helpers/estate.js';
-import { type Api, at, INCIDENTS, recordAfter, seedEstate, startApi } from './fixtures.js';
+import { type Api, INCIDENTS, seedEstate, seedSampleEntities, startApi } from './fixtures.js';
 
 let api: Api;
-const personal = new Set<string>();
-const entities: Array<{ type: string; id: string }> = [];
-
-function leaves(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (typeof value === 'number') return [String(value)];
-  if (Array.isArray(value)) return value.flatMap(leaves);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(leaves);
-  return [];
-}
+let personal: Set<string>;
+let entities: Array<{ type: string; id: string }>;
 
 beforeAll(async () => {
   api = await startApi();
   await seedEstate(api);
-  const estate = exampleEstate();
-  let n = 0;
-  for (const contract of estate.contracts) {
-    for (const sample of contract.samples) {
-      for (const path of contract.personalData)
-        for (const v of leaves(evaluate(path, sample.event))) personal.add(v);
-      const entity = extractEntity(contract.entity, sample.event);
-      // A distinct id per sample, so every contract's sample is a separate entity.
-      const id = /^\d+$/.test(entity.id) ? `${entity.id}0${n++}` : `${entity.id}-sample-${n++}`;
-      entities.push({ type: entity.type, id });
-      const key = { contractId: contract.id, entityType: entity.type, entityId: id };
-      const email = leaves(sample.event).find((v) => v.includes('@'));
-      const record =
-        n % 2 === 0
-          ? recordAfter(key, [
-              {
-                at: at(-30),
-                outcome: 'failed',
-                failureClass: 'permanent',
-                reason: `HTTP 422 from target: ${email ?? 'no email in this sample'} rejected`,
-                deadLettered: true,
-              },
-            ])
-          : recordAfter(key, [{ at: at(-5), outcome: 'delivered' }]);
-      // A careless writer's extra attribute: the status API must only ever return what it knows.
-      await api.put('syncState', { ...record, detail: sample.event.detail, lastEvent: sample.event });
-    }
-  }
+  ({ personal, entities } = await seedSampleEntities(api));
 });
 
 afterAll(async () => {
