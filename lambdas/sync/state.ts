@@ -81,13 +81,8 @@ export class SyncStateStore {
   ) {}
 
   /** Reads the record (strongly consistent: a stale read could skip a change that must be sent). */
-  async read(key: EntityKey): Promise<SyncRecord | undefined> {
-    const out = await this.dynamo.get({
-      TableName: this.tableName,
-      Key: { pk: keys.entity(key.entityType, key.entityId), sk: keys.contract(key.contractId) },
-      ConsistentRead: true,
-    });
-    return out.Item as SyncRecord | undefined;
+  read(key: EntityKey): Promise<SyncRecord | undefined> {
+    return this.readItem(keys.entity(key.entityType, key.entityId), keys.contract(key.contractId));
   }
 
   /**
